@@ -1,0 +1,4 @@
+#include "cli/cli.h"
+namespace kbr::cli {
+void AddLab(CLI::App&, Runner&) {}
+}
