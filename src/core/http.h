@@ -74,7 +74,8 @@ class Client {
  public:
   virtual ~Client() = default;
   virtual Result<Response> Do(const Request& req) = 0;
-  // Like Do, but the body goes to on_chunk instead of Response::body. Stopping
+  // Like Do, but a 1xx/2xx body goes to on_chunk instead of Response::body
+  // (an error response's body is still collected in Response::body). Stopping
   // early via on_chunk is not an error.
   virtual Result<Response> Stream(const Request& req, const ChunkHandler& on_chunk) = 0;
 };

@@ -76,6 +76,7 @@ Status CurlError(CURLcode rc, const Request& req, const char* errbuf) {
 }
 
 struct Transfer {
+  CURL* handle;
   Response* resp;
   const ChunkHandler* on_chunk;
   const Request* req;
@@ -105,7 +106,9 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t len = size * n;
-  if (t->on_chunk) {
+  long code = 0;
+  if (t->on_chunk) curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &code);
+  if (t->on_chunk && code < 300) {
     if (!(*t->on_chunk)(std::string_view(data, len))) {
       t->stopped_by_handler = true;
       return 0;  // makes curl abort with CURLE_WRITE_ERROR
@@ -185,7 +188,7 @@ class CurlClient final : public Client {
     CURL* h = curl_easy_init();
     if (!h) return Status::Internal("curl_easy_init failed");
     Response resp;
-    Transfer t{&resp, on_chunk, &req};
+    Transfer t{h, &resp, on_chunk, &req};
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = nullptr;
     for (const auto& [k, v] : req.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
