@@ -154,8 +154,10 @@ class Registry {
                                           const UploadOptions& opts = {}) = 0;
 
   // Streams a blob into `sink`, hashing every byte; returns the blob's size.
-  // A dropped connection continues with a Range request from the last byte
-  // delivered. Bytes handed to sink are provisional until the call returns
+  // After a dropped connection the blob is requested again and the bytes
+  // already delivered are skipped, so the sink sees each byte once (a Range
+  // request is not used: the transport cannot tell a 206 from a 200 while
+  // streaming). Bytes handed to sink are provisional until the call returns
   // OK: on a digest mismatch it returns Internal("... digest mismatch:
   // expected <digest>, got <actual> ...") after the sink saw the bad bytes,
   // so write to a temporary place and commit only on OK.
