@@ -50,6 +50,16 @@ bj::value ClusterRoleBinding(const std::string& name, const std::string& role, c
           {"subjects", {{{"kind", "ServiceAccount"}, {"name", sa}, {"namespace", sa_ns}}}}};
 }
 
+bj::value UserBinding(const std::string& name, const std::string& role, const std::string& user) {
+  return {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+          {"kind", "ClusterRoleBinding"},
+          {"metadata", Meta(name)},
+          {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", role}}},
+          {"subjects", {{{"kind", "User"}, {"apiGroup", "rbac.authorization.k8s.io"}, {"name", user}}}}};
+}
+
+constexpr const char* kAdminUser = "system:serviceaccount:karmada-system:kbr-admin";
+
 Status ApplyAll(kube::Client& c, const std::vector<std::pair<const kube::Resource*, bj::value>>& objs) {
   for (const auto& [r, obj] : objs) {
     auto applied = c.Apply(*r, json::GetString(obj, "metadata.namespace"), obj, kFieldManager);
@@ -96,8 +106,6 @@ Status BootstrapMember(const LabLayout& layout, const std::string& member) {
   const std::string role = "karmada-controller-manager:" + sa;
   bj::array all_rules = {{{"apiGroups", {"*"}}, {"resources", {"*"}}, {"verbs", {"*"}}},
                          {{"nonResourceURLs", {"*"}}, {"verbs", {"get"}}}};
-  bj::array impersonate = {
-      {{"apiGroups", {""}}, {"resources", {"users", "groups", "serviceaccounts"}}, {"verbs", {"impersonate"}}}};
   return ApplyAll(*c, {{&res::kNamespaces, Namespace(ns)},
                        {&res::kServiceAccounts, ServiceAccount(ns, sa)},
                        {&res::kSecrets, TokenSecret(ns, sa)},
@@ -105,9 +113,9 @@ Status BootstrapMember(const LabLayout& layout, const std::string& member) {
                        {&res::kClusterRoleBindings, ClusterRoleBinding(role, role, ns, sa)},
                        {&res::kServiceAccounts, ServiceAccount(ns, "karmada-impersonator")},
                        {&res::kSecrets, TokenSecret(ns, "karmada-impersonator")},
-                       {&res::kClusterRoles, ClusterRole("karmada-impersonator", impersonate)},
-                       {&res::kClusterRoleBindings, ClusterRoleBinding("karmada-impersonator", "karmada-impersonator",
-                                                                       ns, "karmada-impersonator")}});
+                       // The cluster proxy impersonates its caller on the member: the lab's
+                       // login identity gets the same rights there as on the host.
+                       {&res::kClusterRoleBindings, UserBinding("kbr-admin", "cluster-admin", kAdminUser)}});
 }
 
 }  // namespace kbr::lab

@@ -3,8 +3,9 @@
 // karmada-cluster and the ServiceAccount kbr-admin bound to cluster-admin,
 // whose token is written to <dir>/admin.token; on each member, what
 // `karmadactl join` prepares for Push mode — namespace karmada-cluster,
-// ServiceAccounts karmada-<member> and karmada-impersonator with token
-// Secrets of the same names, and their ClusterRoles/Bindings.
+// ServiceAccounts karmada-<member> (bound to a ClusterRole for everything)
+// and karmada-impersonator with token Secrets of the same names. Karmada's
+// unified-auth controller propagates the impersonator's RBAC itself.
 #pragma once
 
 #include <string>

@@ -21,6 +21,9 @@ struct Component {
 struct Stage {
   std::string title;
   std::vector<Component> components;
+  // Idempotent work done before the stage's components start (objects they
+  // need, certificates); may be empty.
+  std::function<Status()> prepare;
 };
 
 // etcd; kube-apiserver per cluster; kube-controller-manager per cluster and

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <future>
 
-#include "lab/bootstrap.h"
 #include "lab/certs.h"
 #include "lab/component.h"
+#include "lab/karmada.h"
 
 namespace kbr::lab {
 namespace fs = std::filesystem;
@@ -37,6 +37,7 @@ Status Exited(const LabLayout& l, const std::string& name) {
 
 Status StartStage(const LabLayout& l, LabState& state, const Stage& stage, std::ostream& out) {
   auto t0 = std::chrono::steady_clock::now();
+  if (stage.prepare) RETURN_IF_ERROR(stage.prepare().Annotate(stage.title));
   int started = 0;
   for (const auto& c : stage.components) {
     if (Runs(state.pids[c.spec.name], c.spec.binary)) continue;
@@ -65,13 +66,19 @@ Status StartStage(const LabLayout& l, LabState& state, const Stage& stage, std::
     if (first.ok() && !s.ok()) first = s;
   }
   RETURN_IF_ERROR(first);
-  out << "  " << stage.title << ": " << (started ? "started " + std::to_string(started) : "already running")
+  std::string what = stage.components.empty() ? "done"
+                     : started                  ? "started " + std::to_string(started)
+                                                : "already running";
+  out << "  " << stage.title << ": " << what
       << ", ready in " << Elapsed(t0) << "\n";
   return Status::Ok();
 }
 
 Result<std::vector<Stage>> AllStages(const LabLayout& l, LabState& state, const Binaries& bins) {
-  return ControlPlaneStages(l, state, bins);
+  ASSIGN_OR_RETURN(auto stages, ControlPlaneStages(l, state, bins));
+  ASSIGN_OR_RETURN(auto karmada, KarmadaStages(l, state, bins));
+  for (auto& s : karmada) stages.push_back(std::move(s));
+  return stages;
 }
 
 }  // namespace
@@ -89,18 +96,7 @@ Status Up(const LabOptions& options, std::ostream& out) {
   ASSIGN_OR_RETURN(auto stages, AllStages(l, state, bins));
   RETURN_IF_ERROR(SaveState(l, state));
   out << "kbr lab in " << l.dir << "\n";
-  for (const auto& stage : stages) {
-    // Bootstrap objects need the controller-managers (token controller).
-    RETURN_IF_ERROR(StartStage(l, state, stage, out));
-  }
-  auto tb = std::chrono::steady_clock::now();
-  RETURN_IF_ERROR(BootstrapHost(l));
-  for (const auto& m : kMemberClusters) RETURN_IF_ERROR(BootstrapMember(l, m));
-  for (const auto& m : kMemberClusters) {
-    auto token = WaitForServiceAccountToken(l, m, "karmada-cluster", "karmada-" + m);
-    if (!token.ok()) return token.status();
-  }
-  out << "  bootstrap objects: ready in " << Elapsed(tb) << "\n";
+  for (const auto& stage : stages) RETURN_IF_ERROR(StartStage(l, state, stage, out));
   out << "lab is up in " << Elapsed(t0) << "\n";
   out << "  host (Karmada apiserver): kubectl --kubeconfig " << l.Kubeconfig(kHostCluster) << " get ns\n";
   for (const auto& m : kMemberClusters) out << "  " << m << ": kubectl --kubeconfig " << l.Kubeconfig(m) << " get nodes\n";

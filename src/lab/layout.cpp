@@ -39,7 +39,9 @@ Result<Binaries> FindBinaries() {
   b.docker_registry = "/usr/bin/docker-registry";
   std::error_code ec;
   b.kbr = fs::read_symlink("/proc/self/exe", ec).string();
-  for (const auto* p : {&b.etcd, &b.kube_apiserver, &b.kube_controller_manager, &b.kube_scheduler, &b.kubectl}) {
+  for (const auto* p : {&b.etcd, &b.kube_apiserver, &b.kube_controller_manager, &b.kube_scheduler, &b.kubectl,
+                        &b.karmada_controller_manager, &b.karmada_scheduler, &b.karmada_aggregated_apiserver,
+                        &b.karmada_webhook}) {
     if (::access(p->c_str(), X_OK) != 0) {
       return Status::FailedPrecondition("lab binary '" + *p + "' is missing: run scripts/setup");
     }
