@@ -62,6 +62,12 @@ Result<std::unique_ptr<Client>> Client::WithBearerToken(const std::string& token
   return New(c, options_, clock_);
 }
 
+Result<std::unique_ptr<Client>> Client::WithPathPrefix(const std::string& path_prefix) const {
+  ClusterConfig c = config_;
+  c.server += path_prefix;
+  return std::make_unique<Client>(c, transport_, options_, clock_);
+}
+
 http::Request Client::BaseRequest(const std::string& method, const std::string& path) const {
   http::Request req;
   req.method = method;
@@ -99,7 +105,16 @@ Result<http::Response> Client::Send(const std::string& method, const std::string
 
 Result<bj::value> Client::SendJson(const std::string& method, const std::string& path, const std::string& body,
                                    const std::string& content_type, bool read) {
-  ASSIGN_OR_RETURN(auto resp, Send(method, path, body, content_type, read));
+  auto sent = Send(method, path, body, content_type, read);
+  if (!sent.ok()) {
+    // The transport says "<METHOD> <host>: <detail>"; keep the host (which
+    // server failed) when Relabel replaces the "<METHOD> <path>" prefix.
+    const std::string& m = sent.status().message();
+    std::string rest = m.rfind(method + " ", 0) == 0 ? m.substr(method.size() + 1) : m;
+    Status s(sent.status().code(), method + " " + path + ": " + rest);
+    return s;
+  }
+  http::Response resp = std::move(sent).value();
   if (resp.status >= 400) return StatusFromResponse(resp.status, resp.body, method + " " + path);
   if (resp.body.empty()) return bj::value();
   auto parsed = json::Parse(resp.body, method + " " + path + " response");

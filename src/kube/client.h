@@ -98,7 +98,12 @@ class Client {
   // REST API to act as its caller. The returned client shares nothing mutable.
   Result<std::unique_ptr<Client>> WithBearerToken(const std::string& token) const;
 
+  // A client for the same cluster and identity whose URLs start with
+  // server + `path_prefix` (e.g. the Karmada cluster proxy of a member).
+  Result<std::unique_ptr<Client>> WithPathPrefix(const std::string& path_prefix) const;
+
   const std::string& server() const { return config_.server; }
+  const ClusterConfig& config() const { return config_; }
 
   Result<bj::value> Get(const Resource& r, const std::string& ns, const std::string& name);
   Result<ListPage> List(const Resource& r, const std::string& ns, const ListOptions& opts = {});

@@ -95,6 +95,23 @@ Status BootstrapHost(const LabLayout& layout) {
                                 {&res::kSecrets, TokenSecret("karmada-system", "kbr-admin")},
                                 {&res::kClusterRoleBindings,
                                  ClusterRoleBinding("kbr-admin", "cluster-admin", "karmada-system", "kbr-admin")}}));
+  // Karmada's unified-auth controller lets the cluster proxy impersonate
+  // exactly the subjects bound to clusters/proxy on the host (users, service
+  // accounts and the groups they carry): the lab's admin and login identities.
+  bj::array proxy_rules = {
+      {{"apiGroups", {"cluster.karmada.io"}}, {"resources", {"clusters/proxy"}}, {"verbs", {"*"}}}};
+  bj::value proxy_binding = {
+      {"apiVersion", "rbac.authorization.k8s.io/v1"},
+      {"kind", "ClusterRoleBinding"},
+      {"metadata", Meta("kbr-cluster-proxy")},
+      {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", "kbr-cluster-proxy"}}},
+      {"subjects",
+       {{{"kind", "User"}, {"apiGroup", "rbac.authorization.k8s.io"}, {"name", "kbr-lab-admin"}},
+        {{"kind", "ServiceAccount"}, {"name", "kbr-admin"}, {"namespace", "karmada-system"}},
+        {{"kind", "Group"}, {"apiGroup", "rbac.authorization.k8s.io"}, {"name", "system:serviceaccounts"}},
+        {{"kind", "Group"}, {"apiGroup", "rbac.authorization.k8s.io"}, {"name", "system:serviceaccounts:karmada-system"}}}}};
+  RETURN_IF_ERROR(ApplyAll(*c, {{&res::kClusterRoles, ClusterRole("kbr-cluster-proxy", proxy_rules)},
+                                {&res::kClusterRoleBindings, proxy_binding}}));
   ASSIGN_OR_RETURN(std::string token, WaitForServiceAccountToken(layout, kHostCluster, "karmada-system", "kbr-admin"));
   return WriteFileAtomic(layout.Path("admin.token"), token + "\n", 0600);
 }
