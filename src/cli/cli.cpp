@@ -14,6 +14,7 @@ int Main(int argc, char** argv) {
   Runner run;
   AddVersion(app, run);
   AddLab(app, run);
+  AddServer(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

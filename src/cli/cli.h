@@ -18,5 +18,6 @@ int Main(int argc, char** argv);
 using Runner = std::function<Status()>;
 void AddVersion(CLI::App& app, Runner& run);
 void AddLab(CLI::App& app, Runner& run);
+void AddServer(CLI::App& app, Runner& run);
 
 }  // namespace kbr::cli

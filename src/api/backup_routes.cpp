@@ -1,0 +1,8 @@
+// Backup routes: being written (see issue 5); registered so the server links.
+#include "api/routes.h"
+
+namespace kbr::api {
+
+void AddBackupRoutes(Router&, Services&) {}
+
+}  // namespace kbr::api

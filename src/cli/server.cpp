@@ -1,0 +1,44 @@
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "api/server.h"
+#include "cli/cli.h"
+#include "core/log.h"
+
+namespace kbr::cli {
+
+namespace {
+
+Status RunServer(const api::ServerConfig& cfg) {
+  ASSIGN_OR_RETURN(auto server, api::ApiServer::Start(cfg));
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("kbr server: signal {}, shutting down", sig);
+  server->Stop();
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddServer(CLI::App& app, Runner& run) {
+  auto cfg = std::make_shared<api::ServerConfig>();
+  auto* cmd = app.add_subcommand("server", "Serve the Backup & Recovery REST API and web UI");
+  cmd->add_option("--kubeconfig", cfg->kubeconfig, "Kubeconfig of the Karmada apiserver");
+  cmd->add_option("--context", cfg->context, "Kubeconfig context");
+  cmd->add_flag("--in-cluster", cfg->in_cluster, "Use the pod's service account");
+  cmd->add_option("--listen", cfg->listen, "host:port to listen on")->capture_default_str();
+  cmd->add_option("--tls-cert", cfg->tls_cert, "TLS certificate (PEM); serves HTTPS when set");
+  cmd->add_option("--tls-key", cfg->tls_key, "TLS private key (PEM)");
+  cmd->add_option("--web-dir", cfg->web_dir, "Directory of the built web UI (web/dist)");
+  cmd->add_option("--namespace", cfg->ns, "Namespace of kbr's objects")->capture_default_str();
+  cmd->add_option("--member-access", cfg->member_access, "proxy | direct")->capture_default_str();
+  cmd->callback([&run, cfg] { run = [cfg] { return RunServer(*cfg); }; });
+}
+
+}  // namespace kbr::cli
