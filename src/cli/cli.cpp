@@ -15,6 +15,7 @@ int Main(int argc, char** argv) {
   AddVersion(app, run);
   AddLab(app, run);
   AddServer(app, run);
+  AddAgent(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

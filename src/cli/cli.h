@@ -19,5 +19,6 @@ using Runner = std::function<Status()>;
 void AddVersion(CLI::App& app, Runner& run);
 void AddLab(CLI::App& app, Runner& run);
 void AddServer(CLI::App& app, Runner& run);
+void AddAgent(CLI::App& app, Runner& run);
 
 }  // namespace kbr::cli

@@ -124,6 +124,8 @@ Status BootstrapMember(const LabLayout& layout, const std::string& member) {
   bj::array all_rules = {{{"apiGroups", {"*"}}, {"resources", {"*"}}, {"verbs", {"*"}}},
                          {{"nonResourceURLs", {"*"}}, {"verbs", {"get"}}}};
   return ApplyAll(*c, {{&res::kNamespaces, Namespace(ns)},
+                       // Karmada does not propagate karmada-* namespaces; kbr's objects live there.
+                       {&res::kNamespaces, Namespace("karmada-system")},
                        {&res::kServiceAccounts, ServiceAccount(ns, sa)},
                        {&res::kSecrets, TokenSecret(ns, sa)},
                        {&res::kClusterRoles, ClusterRole(role, all_rules)},

@@ -6,6 +6,8 @@
 
 #include "core/base64.h"
 #include "core/json.h"
+#include "backup/manifests.h"
+#include "karmada/policy.h"
 #include "kube/discovery.h"
 #include "kube/yaml.h"
 #include "lab/bootstrap.h"
@@ -180,6 +182,27 @@ Status WaitClustersReady(const LabLayout& l) {
       std::chrono::seconds(90), std::chrono::milliseconds(500), "member clusters to be Ready in Karmada");
 }
 
+// kbr's own CRDs on the host, propagated to every member with a
+// ClusterPropagationPolicy (executions are propagated to the workload's
+// member, where the agents work on them).
+Status InstallKbrCrds(const LabLayout& l) {
+  ASSIGN_OR_RETURN(auto host, AdminClient(l, kHostCluster));
+  std::vector<karmada::ResourceSelector> selectors;
+  for (const auto& [path, text] : EmbeddedManifests()) {
+    if (path.rfind("crds/", 0) != 0) continue;
+    ASSIGN_OR_RETURN(auto docs, kube::ParseYamlDocuments(std::string(text), path));
+    for (const auto& crd : docs) {
+      auto applied = host->Apply(res::kCrds, "", crd, kFieldManager);
+      if (!applied.ok()) return applied.status();
+      selectors.push_back({.api_version = "apiextensions.k8s.io/v1",
+                           .kind = "CustomResourceDefinition",
+                           .name = json::GetString(crd, "metadata.name")});
+    }
+  }
+  auto policy = karmada::ClusterPropagationPolicy({.name = "kbr-crds", .selectors = selectors});
+  return host->Apply(karmada::kClusterPropagationPolicies, "", policy, kFieldManager).status();
+}
+
 Component KarmadaComponent(const LabLayout& l, const std::string& name, const std::string& binary,
                            std::vector<std::string> args, std::function<Result<bool>()> ready) {
   return {.spec = {.name = name, .binary = binary, .args = std::move(args), .log_file = l.Log(name)},
@@ -248,7 +271,8 @@ Result<std::vector<Stage>> KarmadaStages(const LabLayout& l, LabState& st, const
       RETURN_IF_ERROR(BootstrapMember(l, m));
       RETURN_IF_ERROR(JoinMember(l, st, m));
     }
-    return WaitClustersReady(l);
+    RETURN_IF_ERROR(WaitClustersReady(l));
+    return InstallKbrCrds(l);
   };
   std::vector<Stage> stages;
   stages.push_back(std::move(serving));
