@@ -14,6 +14,8 @@ int Main(int argc, char** argv) {
   Runner run;
   AddVersion(app, run);
   AddLab(app, run);
+  AddLabNode(app, run);
+  AddDemo(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -18,5 +18,7 @@ int Main(int argc, char** argv);
 using Runner = std::function<Status()>;
 void AddVersion(CLI::App& app, Runner& run);
 void AddLab(CLI::App& app, Runner& run);
+void AddLabNode(CLI::App& app, Runner& run);
+void AddDemo(CLI::App& app, Runner& run);
 
 }  // namespace kbr::cli
