@@ -16,6 +16,8 @@ int Main(int argc, char** argv) {
   AddLab(app, run);
   AddServer(app, run);
   AddAgent(app, run);
+  AddLabNode(app, run);
+  AddDemo(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

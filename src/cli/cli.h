@@ -20,5 +20,7 @@ void AddVersion(CLI::App& app, Runner& run);
 void AddLab(CLI::App& app, Runner& run);
 void AddServer(CLI::App& app, Runner& run);
 void AddAgent(CLI::App& app, Runner& run);
+void AddLabNode(CLI::App& app, Runner& run);
+void AddDemo(CLI::App& app, Runner& run);
 
 }  // namespace kbr::cli

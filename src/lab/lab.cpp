@@ -8,6 +8,8 @@
 #include "lab/certs.h"
 #include "lab/component.h"
 #include "lab/karmada.h"
+#include "lab/nodes.h"
+#include "lab/registry.h"
 
 namespace kbr::lab {
 namespace fs = std::filesystem;
@@ -80,6 +82,10 @@ Result<std::vector<Stage>> AllStages(const LabLayout& l, LabState& state, const 
   ASSIGN_OR_RETURN(auto stages, ControlPlaneStages(l, state, bins));
   ASSIGN_OR_RETURN(auto karmada, KarmadaStages(l, state, bins));
   for (auto& s : karmada) stages.push_back(std::move(s));
+  ASSIGN_OR_RETURN(auto registry, RegistryStages(l, state, bins));
+  ASSIGN_OR_RETURN(auto nodes, NodeStages(l, state, bins));
+  for (auto* more : {&registry, &nodes})
+    for (auto& s : *more) stages.push_back(std::move(s));
   return stages;
 }
 
@@ -103,6 +109,10 @@ Status Up(const LabOptions& options, std::ostream& out) {
   out << "  host (Karmada apiserver): kubectl --kubeconfig " << l.Kubeconfig(kHostCluster) << " get ns\n";
   for (const auto& m : kMemberClusters) out << "  " << m << ": kubectl --kubeconfig " << l.Kubeconfig(m) << " get nodes\n";
   out << "  login token: " << l.Path("admin.token") << "\n";
+  if (auto reg = RegistryInfo(l, state); reg.ok()) {
+    out << "  registry: " << reg->url << " (user " << reg->user << ", password in " << reg->password_file
+        << ", CA " << reg->ca_file << ")\n";
+  }
   return Status::Ok();
 }
 
