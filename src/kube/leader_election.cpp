@@ -70,6 +70,10 @@ bool LeaderElector::TryAcquireOrRenew() {
   return true;
 }
 
+bool LeaderElector::IsLeader() const {
+  return leader_ && clock_.Steady() - last_renew_.load() <= config_.renew_deadline;
+}
+
 void LeaderElector::Release() {
   auto current = client_.Get(resources::kLeases, config_.lease_namespace, config_.lease_name);
   if (!current.ok() || json::GetString(*current, "spec.holderIdentity") != config_.identity) return;
@@ -83,7 +87,11 @@ void LeaderElector::Release() {
 void LeaderElector::Run(const std::function<void()>& on_started_leading,
                         const std::function<void()>& on_stopped_leading, const std::function<bool()>& cancelled) {
   while (!cancelled()) {
-    if (TryAcquireOrRenew()) break;
+    auto attempt = clock_.Steady();
+    if (TryAcquireOrRenew()) {
+      last_renew_ = attempt;
+      break;
+    }
     clock_.SleepFor(config_.retry_period);
   }
   if (cancelled()) return;
@@ -91,12 +99,13 @@ void LeaderElector::Run(const std::function<void()>& on_started_leading,
   spdlog::info("leader election: {} became leader of {}/{}", config_.identity, config_.lease_namespace,
                config_.lease_name);
   on_started_leading();
-  auto last_renew = clock_.Steady();
   while (!cancelled()) {
     clock_.SleepFor(config_.retry_period);
-    if (TryAcquireOrRenew()) {
-      last_renew = clock_.Steady();
-    } else if (clock_.Steady() - last_renew > config_.renew_deadline) {
+    auto attempt = clock_.Steady();
+    if (TryAcquireOrRenew()) last_renew_ = attempt;
+    // Also when a renewal succeeded only after hanging past the deadline:
+    // IsLeader() has already reported false meanwhile.
+    if (clock_.Steady() - last_renew_.load() > config_.renew_deadline) {
       spdlog::warn("leader election: {} lost the lease", config_.identity);
       break;
     }

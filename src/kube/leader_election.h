@@ -37,7 +37,11 @@ class LeaderElector {
   void Run(const std::function<void()>& on_started_leading, const std::function<void()>& on_stopped_leading,
            const std::function<bool()>& cancelled);
 
-  bool IsLeader() const { return leader_; }
+  // True while Run leads and its last successful acquire/renew started less
+  // than renew_deadline ago: a renewal that hangs (or a stalled Run thread)
+  // stops counting as leadership at the renew deadline, before another
+  // candidate can see the lease expire. Thread-safe.
+  bool IsLeader() const;
 
   // One acquire-or-renew attempt: true if this candidate holds the lease after it.
   bool TryAcquireOrRenew();
@@ -49,6 +53,8 @@ class LeaderElector {
   LeaderElectionConfig config_;
   Clock& clock_;
   std::atomic<bool> leader_{false};
+  // When the last successful acquire/renew attempt started (clock_.Steady()).
+  std::atomic<std::chrono::steady_clock::time_point> last_renew_{};
   // The last lease record seen and when (on our clock) it last changed.
   std::string observed_holder_;
   std::string observed_renew_time_;
