@@ -54,13 +54,15 @@ Status StartStage(const LabLayout& l, LabState& state, const Stage& stage, std::
   for (const auto& c : stage.components) {
     int pid = state.pids[c.spec.name];
     waits.push_back(std::async(std::launch::async, [&l, &c, pid] {
+      bool exited = false;
       Status s = WaitFor(
           [&]() -> Result<bool> {
-            if (!IsAlive(pid)) return Status::Unavailable("exited");
+            // A component that died will not become ready: stop waiting now.
+            if (!IsAlive(pid)) return exited = true;
             return c.ready();
           },
           std::chrono::seconds(120), std::chrono::milliseconds(250), c.spec.name + " to become ready");
-      if (!s.ok() && !IsAlive(pid)) return Exited(l, c.spec.name);
+      if (exited || (!s.ok() && !IsAlive(pid))) return Exited(l, c.spec.name);
       return s;
     }));
   }

@@ -198,10 +198,10 @@ TEST_F(KarmadaTest, CrdAndInstancesPropagateToAMember) {
        .selectors = {{.api_version = "apiextensions.k8s.io/v1", .kind = "CustomResourceDefinition", .name = crd_name}},
        .clusters = {"member1"}});
   ASSERT_TRUE(host_->Create(karmada::kClusterPropagationPolicies, "", cpp).ok());
-  EXPECT_TRUE(Eventually([&] { return Exists(*m1_, res::kCrds, "", crd_name); })) << "CRD not on member1";
+  EXPECT_TRUE(Eventually([&] { return Exists(*m1_, res::kCrds, "", crd_name); }, 60)) << "CRD not on member1";
 
   kube::Resource gadgets{group, "v1", "gadgets", true};
-  ASSERT_TRUE(Eventually([&] { return host_->List(gadgets, ns_).ok(); })) << "CRD not served on the host";
+  ASSERT_TRUE(Eventually([&] { return host_->List(gadgets, ns_).ok(); }, 60)) << "CRD not served on the host";
   bj::value gadget = {{"apiVersion", group + "/v1"},
                       {"kind", "Gadget"},
                       {"metadata", {{"name", "g1"}, {"namespace", ns_}}},
@@ -215,7 +215,7 @@ TEST_F(KarmadaTest, CrdAndInstancesPropagateToAMember) {
   EXPECT_TRUE(Eventually([&] {
     auto g = m1_->Get(gadgets, ns_, "g1");
     return g.ok() && json::GetInt(*g, "spec.size") == 3;
-  })) << "Gadget instance not propagated to member1";
+  }, 60)) << "Gadget instance not propagated to member1";
   (void)host_->Delete(res::kCrds, "", crd_name);
 }
 

@@ -141,7 +141,7 @@ TEST(LabFaultsTest, UpWithoutBinariesFailsInOneLineAndStartsNothing) {
 // full 120s readiness timeout: StartStage's probe returns an error for an
 // exited process, and lab::WaitFor keeps polling on probe errors. Enable once
 // src/lab/lab.cpp stops waiting for a component that has exited.
-TEST(LabFaultsTest, DISABLED_ComponentThatCannotStartFailsFastNamingIt) {
+TEST(LabFaultsTest, ComponentThatCannotStartFailsFastNamingIt) {
   const char* env_cache = std::getenv("KBR_CACHE");
   const char* home = std::getenv("HOME");
   fs::path real_cache = env_cache && *env_cache ? env_cache : std::string(home ? home : "/root") + "/.cache/kbr";
