@@ -137,10 +137,6 @@ TEST(LabFaultsTest, UpWithoutBinariesFailsInOneLineAndStartsNothing) {
 // A component that exits at start (here a stand-in etcd in an otherwise real
 // binary cache) makes `up` fail fast, naming the component and its log's last
 // lines, instead of waiting out its readiness timeout.
-// DISABLED: today `up` does name etcd and its log tail, but only after the
-// full 120s readiness timeout: StartStage's probe returns an error for an
-// exited process, and lab::WaitFor keeps polling on probe errors. Enable once
-// src/lab/lab.cpp stops waiting for a component that has exited.
 TEST(LabFaultsTest, ComponentThatCannotStartFailsFastNamingIt) {
   const char* env_cache = std::getenv("KBR_CACHE");
   const char* home = std::getenv("HOME");
