@@ -95,7 +95,10 @@ bj::object Schemas() {
                      {"schedule", Ref("Schedule")},
                      {"phase", Str()},
                      {"nextRun", Str()},
-                     {"lastExecution", {{"type", "object"}, {"nullable", true}}},
+                     {"lastExecution",
+                      {{"type", "object"},
+                       {"nullable", true},
+                       {"description", "the newest run: {id, time, phase, bytes, message}"}}},
                      {"message", Str()},
                      {"createdAt", Str()},
                      {"resourceVersion", Str()}});
@@ -108,9 +111,10 @@ bj::object Schemas() {
                           {"registryId", Str()},
                           {"repository", Str()},
                           {"schedule", Ref("Schedule")},
-                          {"resourceVersion", Str("optimistic concurrency on update")}},
+                          {"resourceVersion", Str("optimistic concurrency on update: a stale one gives 409")}},
                          {"name", "cluster", "resourceType", "resourceName", "namespace", "registryId", "repository"});
   s["BackupList"] = ListOf("backups", "Backup");
+  s["BackupDeleted"] = Obj({{"id", Str()}, {"executionsDeleted", Int()}});
   s["Execution"] = Obj({{"id", Str()},
                         {"backupId", Str()},
                         {"cluster", Str()},
