@@ -1,6 +1,6 @@
 // Registry routes: GET/POST /api/v1/backup/registry, GET/PUT/DELETE
 // /api/v1/backup/registry/:id. A registry is a dockerconfigjson Secret plus a
-// PropagationPolicy (backup/registry_object.h); passwords are write-only.
+// Karmada Work per member cluster placing it there; passwords are write-only.
 #include "api/fields.h"
 #include "api/list_query.h"
 #include "api/routes.h"
@@ -8,7 +8,8 @@
 #include "backup/registry_object.h"
 #include "core/ids.h"
 #include "core/json.h"
-#include "karmada/policy.h"
+#include "karmada/clusters.h"
+#include "karmada/work.h"
 #include "registry/reference.h"
 
 namespace kbr::api {
@@ -67,6 +68,27 @@ std::string CheckRegistry(Services& s, const RegistryConfig& c) {
   return bj::serialize(check);
 }
 
+// The registry Secret on every member cluster, as a Karmada Work per member
+// (see karmada/work.h for why not a PropagationPolicy). Idempotent.
+Status PlaceOnMembers(kube::Client& caller, const bj::value& secret, const std::string& id) {
+  ASSIGN_OR_RETURN(auto clusters, karmada::ListClusters(caller));
+  for (const auto& c : clusters) {
+    bj::value work = karmada::WorkFor(secret, c.name, {{backup::kManagedBy, "kbr"}, {backup::kRegistryIdLabel, id}});
+    auto applied = caller.Apply(karmada::kWorks, karmada::ExecutionSpace(c.name), work, "kbr");
+    if (!applied.ok()) return applied.status();
+  }
+  return Status::Ok();
+}
+
+Status RemoveFromMembers(kube::Client& caller, const std::string& id) {
+  ASSIGN_OR_RETURN(auto clusters, karmada::ListClusters(caller));
+  for (const auto& c : clusters) {
+    Status d = caller.Delete(karmada::kWorks, karmada::ExecutionSpace(c.name), backup::RegistrySecretName(id));
+    if (!d.ok() && d.code() != StatusCode::kNotFound) return d;
+  }
+  return Status::Ok();
+}
+
 bool WantsVerify(const Request& req) { return req.http.Query("verify", "true") != "false"; }
 
 Reply NotFound(const std::string& id) { return Error(Status::NotFound("registry '" + id + "' not found")); }
@@ -110,11 +132,11 @@ Reply Create(Request& req, Services& s) {
   std::string now = FormatRfc3339(s.clock->Now());
   auto created = req.caller->Create(res::kSecrets, s.ns, backup::RegistrySecret(cfg, s.ns, now, now));
   if (!created.ok()) return Error(created.status());
-  auto policy = req.caller->Create(karmada::kPropagationPolicies, s.ns, backup::RegistryPolicy(cfg.id, s.ns));
-  if (!policy.ok()) {
-    // Never leave a Secret that is not propagated.
+  if (Status placed = PlaceOnMembers(*req.caller, *created, cfg.id); !placed.ok()) {
+    // Never leave a Secret that is not on the members.
+    (void)RemoveFromMembers(*req.caller, cfg.id);
     (void)req.caller->Delete(res::kSecrets, s.ns, backup::RegistrySecretName(cfg.id));
-    return Error(policy.status().Annotate("propagation policy for registry '" + cfg.id + "'"));
+    return Error(placed.Annotate("placing registry '" + cfg.id + "' on the member clusters"));
   }
   return Ok(backup::RegistryView(*created), 201, "registry created");
 }
@@ -148,6 +170,9 @@ Reply Update(Request& req, Services& s) {
     }
     return Error(updated.status());
   }
+  if (Status placed = PlaceOnMembers(*req.caller, *updated, id); !placed.ok()) {
+    return Error(placed.Annotate("registry '" + id + "' updated, but placing it on the member clusters"));
+  }
   return Ok(backup::RegistryView(*updated), 200, "registry updated");
 }
 
@@ -166,8 +191,7 @@ Reply Delete(Request& req, Services& s) {
     return Error(Status::Conflict("registry '" + id + "' is used by backups: " + names +
                                   "; delete or move them first"));
   }
-  Status p = req.caller->Delete(karmada::kPropagationPolicies, s.ns, backup::RegistrySecretName(id));
-  if (!p.ok() && p.code() != StatusCode::kNotFound) return Error(p);
+  if (Status p = RemoveFromMembers(*req.caller, id); !p.ok()) return Error(p);
   Status d = req.caller->Delete(res::kSecrets, s.ns, backup::RegistrySecretName(id));
   if (!d.ok()) return Error(d.code() == StatusCode::kNotFound ? Status::NotFound("registry '" + id + "' not found") : d);
   return Ok(bj::object{{"id", id}}, 200, "registry deleted");

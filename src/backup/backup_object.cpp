@@ -1,5 +1,7 @@
 #include "backup/backup_object.h"
 
+#include "karmada/work.h"
+
 #include "backup/objects.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -120,31 +122,13 @@ bj::value ExecutionObject(const BackupConfig& c, const std::string& name, const 
           {"spec", std::move(spec)}};
 }
 
-std::string ExecutionSpace(const std::string& cluster) { return "karmada-es-" + cluster; }
 
 bj::value ExecutionWork(const bj::value& execution, const std::string& cluster) {
-  std::string name = json::GetString(execution, "metadata.name");
-  bj::object labels;
-  if (const auto* l = json::Find(execution, "metadata.labels"); l && l->is_object()) labels = l->as_object();
-  labels["karmada.io/managed"] = "true";
-  bj::value manifest = {
-      {"apiVersion", json::GetString(execution, "apiVersion", kApiVersion)},
-      {"kind", json::GetString(execution, "kind", kCheckpointBackupKind)},
-      {"metadata",
-       {{"name", name},
-        {"namespace", json::GetString(execution, "metadata.namespace")},
-        {"labels", std::move(labels)},
-        {"annotations", {{"resourcetemplate.karmada.io/uid", json::GetString(execution, "metadata.uid")}}}}},
-      {"spec", json::Find(execution, "spec") ? *json::Find(execution, "spec") : bj::value(bj::object{})}};
   std::string backup_id = StringIn(json::Find(execution, "metadata.labels"), kBackupIdLabel);
-  return {{"apiVersion", "work.karmada.io/v1alpha1"},
-          {"kind", "Work"},
-          {"metadata",
-           {{"name", name},
-            {"namespace", ExecutionSpace(cluster)},
-            {"labels", {{kManagedBy, "kbr"}, {kBackupIdLabel, backup_id}}},
-            {"finalizers", bj::array{"karmada.io/execution-controller"}}}},
-          {"spec", {{"workload", {{"manifests", bj::array{std::move(manifest)}}}}}}};
+  bj::value copy = execution;
+  // The execution's spec only: its status is written on the member.
+  copy.as_object().erase("status");
+  return karmada::WorkFor(copy, cluster, {{kManagedBy, "kbr"}, {kBackupIdLabel, backup_id}});
 }
 
 bj::value PodResourceView(const bj::value& pod) {

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "karmada/work.h"
 #include "kube/client.h"
 
 namespace kbr::backup {
@@ -25,7 +26,7 @@ namespace kbr::backup {
 inline constexpr const char* kBackupApp = "backup-migration";  // the seed's `app` label value
 inline constexpr const char* kBackupType = "backup";            // the seed's `type` label value
 inline constexpr const char* kCheckpointBackupKind = "CheckpointBackup";
-inline const kube::Resource kWorks{"work.karmada.io", "v1alpha1", "works", true};
+using karmada::kWorks;
 
 // spec.schedule of a backup. An absent schedule is a disabled one (manual runs only).
 struct BackupSchedule {
@@ -79,22 +80,12 @@ Result<boost::json::value> GetBackup(kube::Client& client, const std::string& ns
 boost::json::value ExecutionObject(const BackupConfig& c, const std::string& name, const std::string& ns,
                                    const std::string& trigger, const std::string& scheduled_time = "");
 
-// Karmada's execution namespace of `cluster`: "karmada-es-<cluster>".
-std::string ExecutionSpace(const std::string& cluster);
+using karmada::ExecutionSpace;
 
 // The Work that places a copy of `execution` (the CheckpointBackup as the
 // apiserver returned it from create) on `cluster`: named like the execution,
 // in ExecutionSpace(cluster), labelled backup-id and managed-by.
-//
-// Why not a PropagationPolicy: Karmada's resource detector ignores objects in
-// its reserved namespaces (karmada-system, karmada-cluster, karmada-es-*,
-// kube-*), where kbr keeps its objects, so a policy there never places
-// anything. kbr writes what the binding controller would have written: Karmada's
-// execution controller applies the Work's manifest to the member. The manifest
-// carries the label karmada.io/managed=true and the Work the finalizer
-// karmada.io/execution-controller, so deleting the Work deletes the member
-// copy; resourcetemplate.karmada.io/uid points Karmada's events at the
-// host object.
+// (Why a Work and not a PropagationPolicy: see karmada/work.h.)
 boost::json::value ExecutionWork(const boost::json::value& execution, const std::string& cluster);
 
 // {kind: "pod", name, namespace, status: <phase>, node, containers[],

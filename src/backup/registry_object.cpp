@@ -3,7 +3,6 @@
 #include "backup/objects.h"
 #include "core/base64.h"
 #include "core/json.h"
-#include "karmada/policy.h"
 #include "registry/reference.h"
 
 namespace kbr::backup {
@@ -37,14 +36,6 @@ bj::value RegistrySecret(const RegistryConfig& c, const std::string& ns, const s
             {"labels", {{kManagedBy, "kbr"}, {kRegistryIdLabel, c.id}}},
             {"annotations", std::move(annotations)}}},
           {"data", std::move(data)}};
-}
-
-bj::value RegistryPolicy(const std::string& id, const std::string& ns) {
-  return karmada::PropagationPolicy(
-      {.name = RegistrySecretName(id),
-       .ns = ns,
-       .selectors = {{.api_version = "v1", .kind = "Secret", .name = RegistrySecretName(id)}},
-       .labels = {{kManagedBy, "kbr"}, {kRegistryIdLabel, id}}});
 }
 
 Result<RegistryConfig> RegistryFromSecret(const bj::value& s) {

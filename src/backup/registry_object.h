@@ -1,6 +1,6 @@
 // Registry configurations as Kubernetes objects: the dockerconfigjson Secret
 // kbr-registry-<id> (credentials for the registry host; the propagated copy is
-// what agents and kubelets pull/push with) and its PropagationPolicy.
+// what agents and kubelets pull/push with), placed on members by Works.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -26,8 +26,6 @@ struct RegistryConfig {
 // The Secret for `cfg` in namespace `ns`. REQUIRES: cfg.url parses as a registry endpoint.
 boost::json::value RegistrySecret(const RegistryConfig& cfg, const std::string& ns, const std::string& now_rfc3339,
                                   const std::string& created_rfc3339);
-// A PropagationPolicy copying the Secret to every member cluster.
-boost::json::value RegistryPolicy(const std::string& id, const std::string& ns);
 // Reads a config back from its Secret (password included, for the server's
 // own use: checking the registry, keeping it on update). InvalidArgument if
 // the Secret is not a kbr registry.
