@@ -85,6 +85,28 @@ std::string BearerToken(const http::ServerRequest& req) {
   return "";
 }
 
+// Paths and query values are percent-decoded and may be echoed in messages;
+// JSON envelopes must stay valid UTF-8, so invalid input is refused up front.
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 4;
+    if (n == 4 || (n == 1 && c < 0xc2) || (n > 0 && i + n >= s.size())) return false;
+    uint32_t cp = n == 0 ? c : c & (0x3f >> n);
+    for (size_t k = 1; k <= n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 class ServerImpl final : public ApiServer {
  public:
   ~ServerImpl() override { Stop(); }
@@ -182,6 +204,10 @@ class ServerImpl final : public ApiServer {
   }
 
   Reply Dispatch(const http::ServerRequest& hreq, std::string* route_name) {
+    if (!ValidUtf8(hreq.path)) return Error(400, "path: not valid UTF-8 after percent-decoding");
+    for (const auto& [k, v] : hreq.query) {
+      if (!ValidUtf8(k) || !ValidUtf8(v)) return Error(400, "query: not valid UTF-8 after percent-decoding");
+    }
     std::map<std::string, std::string> params;
     bool path_exists = false;
     const Route* route = router_.Match(hreq.method, hreq.path, &params, &path_exists);

@@ -26,6 +26,12 @@ std::string Label(const bj::value& obj, const std::string& key) {
   return "";
 }
 
+// Secret data keys may contain dots ("ca.crt"), which json::Find would split.
+bool HasDataKey(const bj::value& secret, const std::string& key) {
+  const auto* data = json::Find(secret, "data");
+  return data && data->is_object() && data->as_object().contains(key);
+}
+
 bj::value CopyOr(const bj::value& obj, std::string_view path, bj::value fallback) {
   const bj::value* v = json::Find(obj, path);
   return v ? *v : fallback;
@@ -43,7 +49,7 @@ bj::value RegistryView(const bj::value& s) {
                {"description", Annotation(s, kDescriptionAnnotation)},
                {"hasPassword", Annotation(s, kHasPasswordAnnotation) == "true"},
                {"insecureSkipVerify", Annotation(s, kInsecureAnnotation) == "true"},
-               {"hasCaBundle", json::Find(s, std::string("data.") + kCaBundleKey) != nullptr},
+               {"hasCaBundle", HasDataKey(s, kCaBundleKey)},
                {"createdAt", json::GetString(s, "metadata.creationTimestamp")},
                {"updatedAt", Annotation(s, kUpdatedAnnotation)},
                {"resourceVersion", json::GetString(s, "metadata.resourceVersion")}};
