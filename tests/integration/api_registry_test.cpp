@@ -26,6 +26,7 @@
 #include "core/http.h"
 #include "core/json.h"
 #include "karmada/policy.h"
+#include "karmada/work.h"
 #include "lab/process.h"
 #include "lab_env.h"
 
@@ -203,7 +204,9 @@ class RegistryApiTest : public ::testing::Test {
   // Removes what the test created, whatever the API did.
   void TearDown() override {
     for (const auto& id : created_) {
-      (void)host_->Delete(karmada::kPropagationPolicies, kNs, backup::RegistrySecretName(id));
+      for (const char* member : {"member1", "member2"}) {
+        (void)host_->Delete(karmada::kWorks, karmada::ExecutionSpace(member), backup::RegistrySecretName(id));
+      }
       (void)host_->Delete(res::kSecrets, kNs, backup::RegistrySecretName(id));
     }
     for (const auto& name : migrations_) (void)host_->Delete(backup::kStatefulMigrations, kNs, name);
@@ -370,20 +373,18 @@ TEST_F(RegistryApiTest, SecretOnHostHasTheCredentialsAndAPolicy) {
   // The password is in the Secret's data only, never in its metadata.
   EXPECT_EQ(bj::serialize(secret.at("metadata")).find(registry_password_), std::string::npos);
 
-  auto policy = host_->Get(karmada::kPropagationPolicies, kNs, backup::RegistrySecretName(id));
-  ASSERT_TRUE(policy.ok()) << policy.status().message();
-  std::string p = bj::serialize(*policy);
-  EXPECT_NE(p.find(backup::RegistrySecretName(id)), std::string::npos) << p;
-  EXPECT_NE(p.find("\"Secret\""), std::string::npos) << p;
+  // One Work per member places the Secret there.
+  for (const char* member : {"member1", "member2"}) {
+    auto work = host_->Get(karmada::kWorks, karmada::ExecutionSpace(member), backup::RegistrySecretName(id));
+    ASSERT_TRUE(work.ok()) << member << ": " << work.status().message();
+    std::string w = bj::serialize(*work);
+    EXPECT_NE(w.find("\"Secret\""), std::string::npos) << w;
+  }
 }
 
-// Karmada copies the Secret to every member within 30 s.
-// DISABLED: Karmada never propagates objects in its reserved namespaces
-// (karmada-system, karmada-cluster, karmada-es-*, kube-*): its detector logs
-// "Matched 0 resources by policy(karmada-system/kbr-registry-...)". Registry
-// Secrets must move to a namespace Karmada propagates (a design decision,
-// DESIGN.md section 3); enable this test with that change.
-TEST_F(RegistryApiTest, DISABLED_SecretIsPropagatedToMembers) {
+// Karmada copies the Secret to every member within 30 s (through Works:
+// Karmada ignores PropagationPolicies in its reserved namespaces).
+TEST_F(RegistryApiTest, SecretIsPropagatedToMembers) {
   std::string id = CreateRegistry(UniqueName("prop"), "prop-pw");
   ASSERT_FALSE(id.empty());
   for (const char* member : {"member1", "member2"}) {
@@ -591,11 +592,15 @@ TEST_F(RegistryApiTest, DeleteRemovesSecretAndPolicy) {
   ASSERT_EQ(d.status, 200) << d.raw;
   EXPECT_EQ(json::GetString(d.data(), "id"), id);
   EXPECT_EQ(host_->Get(res::kSecrets, kNs, backup::RegistrySecretName(id)).status().code(), StatusCode::kNotFound);
-  // Karmada holds a finalizer on policies: gone once its controller let go.
-  EXPECT_TRUE(Eventually([&] {
-    return host_->Get(karmada::kPropagationPolicies, kNs, backup::RegistrySecretName(id)).status().code() ==
-           StatusCode::kNotFound;
-  }, 15));
+  // Karmada holds a finalizer on Works: gone (with the member copies) once
+  // its execution controller let go.
+  for (const char* member : {"member1", "member2"}) {
+    EXPECT_TRUE(Eventually([&] {
+      return host_->Get(karmada::kWorks, karmada::ExecutionSpace(member), backup::RegistrySecretName(id))
+                 .status()
+                 .code() == StatusCode::kNotFound;
+    }, 15)) << member;
+  }
   EXPECT_EQ(CallApi("GET", path).status, 404);
   EXPECT_EQ(CallApi("DELETE", path).status, 404);
   // Gone from the list once the cache has seen the deletion.
@@ -637,7 +642,7 @@ TEST_F(RegistryApiTest, DeleteOfARegistryInUseIsAConflictNamingTheBackup) {
   EXPECT_EQ(d.status, 409) << d.raw;
   EXPECT_NE(d.message().find(backup_id), std::string::npos) << d.raw;
   EXPECT_TRUE(host_->Get(res::kSecrets, kNs, backup::RegistrySecretName(id)).ok());
-  EXPECT_TRUE(host_->Get(karmada::kPropagationPolicies, kNs, backup::RegistrySecretName(id)).ok());
+  EXPECT_TRUE(host_->Get(karmada::kWorks, karmada::ExecutionSpace("member1"), backup::RegistrySecretName(id)).ok());
 
   ASSERT_TRUE(host_->Delete(backup::kStatefulMigrations, kNs, name).ok());
   EXPECT_TRUE(Eventually([&] { return !host_->Get(backup::kStatefulMigrations, kNs, name).ok(); }, 10));
