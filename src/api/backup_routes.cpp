@@ -163,11 +163,8 @@ Reply List(Request& req, Services& s) {
   auto q = ParseListQuery(req.http);
   if (!q.ok()) return Error(q.status());
   if (Status a = s.CheckRead(req, "list", kGroup, "statefulmigrations"); !a.ok()) return Error(a);
-  std::vector<bj::value> items;
-  for (const auto& m : s.migrations->ListByIndex(backup::kTypeLabel, backup::kBackupType)) {
-    if (backup::BackupFromMigration(m).ok()) items.push_back(backup::BackupView(m));
-  }
-  return Ok(Paginate(std::move(items), *q, "backups"));
+  // Views are built once per object version by the informer (server.cpp).
+  return Ok(Paginate(s.migrations->ViewsByIndex(backup::kTypeLabel, backup::kBackupType), *q, "backups"));
 }
 
 // status.lastExecution when the controller has written it, else the newest

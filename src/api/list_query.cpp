@@ -76,39 +76,56 @@ Result<ListQuery> ParseListQuery(const http::ServerRequest& req) {
   return q;
 }
 
-bj::value Paginate(std::vector<bj::value> items, const ListQuery& q, const std::string& plural) {
+namespace {
+
+// Filters and sorts pointers; only the page's items are copied.
+bj::value PaginatePointers(std::vector<const bj::value*> items, const ListQuery& q, const std::string& plural) {
   if (!q.filters.empty()) {
     items.erase(std::remove_if(items.begin(), items.end(),
-                               [&](const bj::value& item) {
+                               [&](const bj::value* item) {
                                  for (const auto& [field, value] : q.filters) {
-                                   if (Lower(FieldText(item, field)).find(value) == std::string::npos) return true;
+                                   if (Lower(FieldText(*item, field)).find(value) == std::string::npos) return true;
                                  }
                                  return false;
                                }),
                 items.end());
   }
   if (!q.sort_field.empty()) {
-    std::vector<std::pair<std::string, size_t>> keys;
-    keys.reserve(items.size());
-    for (size_t i = 0; i < items.size(); ++i) keys.emplace_back(FieldText(items[i], q.sort_field), i);
-    std::stable_sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+    std::vector<std::pair<std::string, const bj::value*>> keyed;
+    keyed.reserve(items.size());
+    for (const bj::value* item : items) keyed.emplace_back(FieldText(*item, q.sort_field), item);
+    std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
       return q.descending ? a.first > b.first : a.first < b.first;
     });
-    std::vector<bj::value> sorted;
-    sorted.reserve(items.size());
-    for (const auto& k : keys) sorted.push_back(std::move(items[k.second]));
-    items = std::move(sorted);
+    for (size_t i = 0; i < keyed.size(); ++i) items[i] = keyed[i].second;
   }
   size_t total = items.size();
-  bj::array page;
   size_t begin = 0, end = total;
   if (q.items_per_page > 0) {
     begin = std::min(total, static_cast<size_t>((q.page - 1) * q.items_per_page));
     end = std::min(total, begin + static_cast<size_t>(q.items_per_page));
   }
+  bj::array page;
   page.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) page.push_back(std::move(items[i]));
+  for (size_t i = begin; i < end; ++i) page.push_back(*items[i]);
   return bj::object{{"listMeta", {{"totalItems", total}}}, {plural, std::move(page)}};
+}
+
+}  // namespace
+
+bj::value Paginate(std::vector<bj::value> items, const ListQuery& q, const std::string& plural) {
+  std::vector<const bj::value*> ptrs;
+  ptrs.reserve(items.size());
+  for (const auto& item : items) ptrs.push_back(&item);
+  return PaginatePointers(std::move(ptrs), q, plural);
+}
+
+bj::value Paginate(const std::vector<std::shared_ptr<const bj::value>>& items, const ListQuery& q,
+                   const std::string& plural) {
+  std::vector<const bj::value*> ptrs;
+  ptrs.reserve(items.size());
+  for (const auto& item : items) ptrs.push_back(item.get());
+  return PaginatePointers(std::move(ptrs), q, plural);
 }
 
 }  // namespace kbr::api

@@ -6,6 +6,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,5 +31,9 @@ Result<ListQuery> ParseListQuery(const http::ServerRequest& req);
 // counts items after filtering. Field "creationTimestamp" also matches
 // "createdAt" so dashboard clients' sortBy works.
 boost::json::value Paginate(std::vector<boost::json::value> items, const ListQuery& q, const std::string& plural);
+// The same over shared, immutable items (informer views): nothing but the
+// page is copied.
+boost::json::value Paginate(const std::vector<std::shared_ptr<const boost::json::value>>& items, const ListQuery& q,
+                            const std::string& plural);
 
 }  // namespace kbr::api

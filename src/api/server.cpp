@@ -10,6 +10,7 @@
 #include "api/metrics.h"
 #include "api/routes.h"
 #include "backup/manifests.h"
+#include "backup/backup_object.h"
 #include "backup/objects.h"
 #include "core/http_server.h"
 #include "core/log.h"
@@ -79,6 +80,17 @@ Reply ServeWeb(const std::string& web_dir, const std::string& path) {
   return r;
 }
 
+// The API's view of a StatefulMigration, built once per object version:
+// lists of thousands of backups then copy only their page.
+bj::value MigrationView(const bj::value& m) {
+  std::string type = json::GetString(m, "metadata.labels.type");
+  if (type == backup::kBackupType) {
+    return backup::BackupFromMigration(m).ok() ? backup::BackupView(m) : bj::value();
+  }
+  if (type == "recovery") return backup::RecoveryView(m);
+  return nullptr;
+}
+
 std::string BearerToken(const http::ServerRequest& req) {
   std::string h = req.Header("authorization");
   if (h.size() > 7 && (h.rfind("Bearer ", 0) == 0 || h.rfind("bearer ", 0) == 0)) return h.substr(7);
@@ -127,7 +139,8 @@ class ServerImpl final : public ApiServer {
         *client_, kube::InformerOptions{.resource = backup::kStatefulMigrations,
                                         .ns = cfg.ns,
                                         .index_label_keys = {backup::kBackupIdLabel, backup::kTypeLabel,
-                                                             backup::kRegistryIdLabel}});
+                                                             backup::kRegistryIdLabel},
+                                        .view = MigrationView});
     executions_ = std::make_unique<kube::Informer>(
         *client_, kube::InformerOptions{
                       .resource = backup::kCheckpointBackups, .ns = cfg.ns, .index_label_keys = {backup::kBackupIdLabel}});

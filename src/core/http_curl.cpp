@@ -239,7 +239,11 @@ class CurlClient final : public Client {
     curl_slist_free_all(headers);
     curl_easy_cleanup(h);
     resp.status = static_cast<int>(code);
-    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && t.stopped_by_handler)) {
+    // A server may answer (e.g. 401) and close before reading the whole
+    // upload: the answer is what the caller needs, not the send error.
+    bool answered_early = code >= 400 && (rc == CURLE_PARTIAL_FILE || rc == CURLE_SEND_ERROR ||
+                                          rc == CURLE_RECV_ERROR || rc == CURLE_ABORTED_BY_CALLBACK);
+    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && t.stopped_by_handler) && !answered_early) {
       return CurlError(rc, req, errbuf);
     }
     return resp;

@@ -13,6 +13,14 @@ std::string ObjectKey(const bj::value& obj) {
   return ns.empty() ? name : ns + "/" + name;
 }
 
+namespace {
+// Nobody reads managed fields from a cache; they are a large share of an
+// object's size.
+void StripManagedFields(bj::value& obj) {
+  if (auto* meta = json::Find(obj, "metadata"); meta && meta->is_object()) meta->as_object().erase("managedFields");
+}
+}  // namespace
+
 Informer::Informer(Client& client, InformerOptions options) : client_(client), options_(std::move(options)) {}
 
 Informer::~Informer() { Stop(); }
@@ -74,7 +82,10 @@ Status Informer::ListAndReplace() {
   std::string rv;
   do {
     ASSIGN_OR_RETURN(ListPage page, client_.List(options_.resource, options_.ns, lo));
-    for (auto& item : page.items) items.push_back(std::move(item));
+    for (auto& item : page.items) {
+      StripManagedFields(item);
+      items.push_back(std::move(item));
+    }
     rv = page.resource_version;
     lo.continue_token = page.continue_token;
   } while (!lo.continue_token.empty() && !stop_);
@@ -89,12 +100,14 @@ Status Informer::ListAndReplace() {
       auto it = store_.find(key);
       if (it == store_.end()) {
         IndexInsert(key, item);
+        SetView(key, item);
         notes.push_back({Notification::kAdd, {}, item});
         store_.emplace(key, std::move(item));
       } else if (json::GetString(it->second, "metadata.resourceVersion") !=
                  json::GetString(item, "metadata.resourceVersion")) {
         IndexErase(key, it->second);
         IndexInsert(key, item);
+        SetView(key, item);
         notes.push_back({Notification::kUpdate, it->second, item});
         it->second = std::move(item);
       }
@@ -105,6 +118,7 @@ Status Informer::ListAndReplace() {
         continue;
       }
       IndexErase(it->first, it->second);
+      views_.erase(it->first);
       notes.push_back({Notification::kDelete, {}, std::move(it->second)});
       it = store_.erase(it);
     }
@@ -141,6 +155,7 @@ Status Informer::WatchFromLastVersion() {
 }
 
 std::optional<Informer::Notification> Informer::Apply(const std::string& type, bj::value obj) {
+  StripManagedFields(obj);
   std::lock_guard<std::mutex> l(mu_);
   std::string rv = json::GetString(obj, "metadata.resourceVersion");
   if (!rv.empty()) resource_version_ = rv;
@@ -150,9 +165,11 @@ std::optional<Informer::Notification> Informer::Apply(const std::string& type, b
   if (type == "DELETED") {
     if (it == store_.end()) return std::nullopt;
     IndexErase(key, it->second);
+    views_.erase(key);
     store_.erase(it);
     return Notification{Notification::kDelete, {}, std::move(obj)};
   }
+  SetView(key, obj);
   if (it == store_.end()) {
     IndexInsert(key, obj);
     store_.emplace(key, obj);
@@ -214,6 +231,39 @@ std::vector<bj::value> Informer::ListByIndex(const std::string& label_key, const
   auto v = k->second.find(value);
   if (v == k->second.end()) return out;
   for (const auto& key : v->second) out.push_back(store_.at(key));
+  return out;
+}
+
+void Informer::SetView(const std::string& key, const bj::value& obj) {
+  if (!options_.view) return;
+  bj::value v = options_.view(obj);
+  if (v.is_null()) {
+    views_.erase(key);
+  } else {
+    views_[key] = std::make_shared<const bj::value>(std::move(v));
+  }
+}
+
+std::vector<std::shared_ptr<const bj::value>> Informer::Views() const {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::shared_ptr<const bj::value>> out;
+  out.reserve(views_.size());
+  for (const auto& [k, v] : views_) out.push_back(v);
+  return out;
+}
+
+std::vector<std::shared_ptr<const bj::value>> Informer::ViewsByIndex(const std::string& label_key,
+                                                                     const std::string& value) const {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::shared_ptr<const bj::value>> out;
+  auto k = index_.find(label_key);
+  if (k == index_.end()) return out;
+  auto v = k->second.find(value);
+  if (v == k->second.end()) return out;
+  out.reserve(v->second.size());
+  for (const auto& key : v->second) {
+    if (auto it = views_.find(key); it != views_.end()) out.push_back(it->second);
+  }
   return out;
 }
 

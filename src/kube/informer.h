@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -36,6 +37,10 @@ struct InformerOptions {
   // Label keys to index: ListByIndex(key, value) is then O(matches).
   std::vector<std::string> index_label_keys;
   int watch_timeout_seconds = 300;
+  // When set, computed once per object version and kept beside it (e.g. the
+  // JSON an API returns for it), so readers need not rebuild it per request.
+  // A null result means "no view" (the object is left out of Views*).
+  std::function<bj::value(const bj::value& obj)> view;
 };
 
 struct EventHandler {
@@ -63,6 +68,10 @@ class Informer {
   std::optional<bj::value> Get(const std::string& ns, const std::string& name) const;
   std::vector<bj::value> List() const;
   std::vector<bj::value> ListByIndex(const std::string& label_key, const std::string& value) const;
+  // The precomputed views (options.view), shared and immutable: no copies.
+  std::vector<std::shared_ptr<const bj::value>> Views() const;
+  std::vector<std::shared_ptr<const bj::value>> ViewsByIndex(const std::string& label_key,
+                                                             const std::string& value) const;
   size_t Size() const;
   // The last error of the list/watch loop ("" when healthy), for readiness.
   std::string LastError() const;
@@ -83,6 +92,7 @@ class Informer {
   void Dispatch(const std::vector<Notification>& notes);
   void IndexInsert(const std::string& key, const bj::value& obj);
   void IndexErase(const std::string& key, const bj::value& obj);
+  void SetView(const std::string& key, const bj::value& obj);  // REQUIRES: mu_ held
   bool SleepUnlessStopped(std::chrono::milliseconds d);
 
   Client& client_;
@@ -94,6 +104,7 @@ class Informer {
   std::map<std::string, bj::value> store_;  // GUARDED_BY(mu_), key "ns/name"
   // label key -> value -> store keys. GUARDED_BY(mu_)
   std::map<std::string, std::map<std::string, std::set<std::string>>> index_;
+  std::map<std::string, std::shared_ptr<const bj::value>> views_;  // GUARDED_BY(mu_)
   std::string resource_version_;  // GUARDED_BY(mu_)
   std::string last_error_;        // GUARDED_BY(mu_)
 
