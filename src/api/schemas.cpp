@@ -150,7 +150,11 @@ bj::object Schemas() {
                        {"namespace", Str()},
                        {"phase", Enum({"Pending", "Running", "Succeeded", "Failed", "Cancelled"})},
                        {"progress", Int()},
-                       {"steps", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                       {"steps",
+                        {{"type", "array"},
+                         {"items", Obj({{"name", Str("Created, Started, Cancelled, ... (the controller adds its own)")},
+                                        {"time", Str("RFC 3339 UTC")},
+                                        {"message", Str()}})}}},
                        {"message", Str()},
                        {"createdAt", Str()},
                        {"resourceVersion", Str()}});
@@ -163,6 +167,7 @@ bj::object Schemas() {
                             {"targetNamespace", Str()}},
                            {"name", "backupId", "targetCluster", "recoveryType"});
   s["RecoveryList"] = ListOf("recoveries", "Recovery");
+  s["RecoveryDeleted"] = Obj({{"id", Str()}});
   s["Cluster"] = Obj({{"name", Str()},
                       {"ready", Bool()},
                       {"message", Str()},
@@ -172,9 +177,11 @@ bj::object Schemas() {
                       {"nodeCount", Int()},
                       {"readyNodeCount", Int()},
                       {"createdAt", Str()},
-                      {"controller", Obj({{"state", Enum({"NotInstalled", "Installing", "Healthy", "Degraded"})},
-                                          {"version", Str()},
-                                          {"message", Str()}})}});
+                      {"controller",
+                       Obj({{"state", Enum({"NotInstalled", "Installing", "Healthy", "Degraded", "Unknown"})},
+                            {"version", Str("the agent image's tag when installed")},
+                            {"message", Str("why: pods ready, or why the state is Unknown (cluster not Ready, "
+                                            "member unreadable)")}})}});
   s["ClusterList"] = ListOf("clusters", "Cluster");
   s["Resource"] = Obj({{"kind", Enum({"pod", "statefulset"})},
                        {"name", Str()},
