@@ -68,6 +68,14 @@ std::string CheckRegistry(Services& s, const RegistryConfig& c) {
   return bj::serialize(check);
 }
 
+// True when `cluster` is leaving Karmada (its execution namespace is gone
+// or being deleted): nothing can be placed there any more.
+bool Leaving(kube::Client& caller, const std::string& cluster) {
+  auto ns = caller.Get(res::kNamespaces, "", karmada::ExecutionSpace(cluster));
+  if (!ns.ok()) return ns.status().code() == StatusCode::kNotFound;
+  return json::Find(*ns, "metadata.deletionTimestamp") != nullptr;
+}
+
 // The registry Secret on every member cluster, as a Karmada Work per member
 // (see karmada/work.h for why not a PropagationPolicy). Idempotent.
 Status PlaceOnMembers(kube::Client& caller, const bj::value& secret, const std::string& id) {
@@ -75,7 +83,7 @@ Status PlaceOnMembers(kube::Client& caller, const bj::value& secret, const std::
   for (const auto& c : clusters) {
     bj::value work = karmada::WorkFor(secret, c.name, {{backup::kManagedBy, "kbr"}, {backup::kRegistryIdLabel, id}});
     auto applied = caller.Apply(karmada::kWorks, karmada::ExecutionSpace(c.name), work, "kbr");
-    if (!applied.ok()) return applied.status();
+    if (!applied.ok() && !Leaving(caller, c.name)) return applied.status();
   }
   return Status::Ok();
 }

@@ -256,7 +256,7 @@ Result<std::vector<Stage>> KarmadaStages(const LabLayout& l, LabState& st, const
   controllers.components.push_back(KarmadaComponent(
       l, "karmada-controller-manager", b.karmada_controller_manager,
       {"--kubeconfig=" + kc, "--cluster-status-update-frequency=10s", "--leader-elect=false",
-       "--enable-cluster-resource-modeling=false", "--metrics-bind-address=" + Local(cm_metrics),
+       "--metrics-bind-address=" + Local(cm_metrics),
        "--health-probe-bind-address=" + Local(cm_health)},
       UrlOkProbe("http://" + Local(cm_health) + "/healthz", "")));
   controllers.components.push_back(KarmadaComponent(
