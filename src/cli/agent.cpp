@@ -1,4 +1,3 @@
-#include <csignal>
 #include <cstdlib>
 
 #include "agent/agent.h"
@@ -13,11 +12,9 @@ Status RunAgent(agent::AgentOptions o) {
   if (o.kubeconfig.empty() && std::getenv("KUBECONFIG") && !std::getenv("KUBERNETES_SERVICE_HOST")) {
     o.kubeconfig = std::getenv("KUBECONFIG");
   }
+  const auto& stop = StopOnSignal();
   ASSIGN_OR_RETURN(auto a, agent::Agent::New(o));
-  static volatile std::sig_atomic_t stop = 0;
-  std::signal(SIGTERM, [](int) { stop = 1; });
-  std::signal(SIGINT, [](int) { stop = 1; });
-  return a->Run([] { return stop != 0; });
+  return a->Run([&stop] { return stop.load(); });
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <functional>
 
 #include "core/status.h"
@@ -16,6 +17,11 @@ int Main(int argc, char** argv);
 // Each verb file defines one Add<Verb>(parent, run) that adds its subcommand
 // and stores in `run` the function to call when that subcommand is chosen.
 using Runner = std::function<Status()>;
+
+// Turns true on SIGTERM or SIGINT. The first call blocks those signals in
+// the calling thread (and threads started after it) and starts the waiter:
+// call it before starting other threads.
+const std::atomic<bool>& StopOnSignal();
 void AddVersion(CLI::App& app, Runner& run);
 void AddLab(CLI::App& app, Runner& run);
 void AddServer(CLI::App& app, Runner& run);

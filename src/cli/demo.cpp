@@ -1,10 +1,6 @@
 // kbr demo: the lab's stateful demo service (src/demo/demo.h).
-#include <pthread.h>
-#include <signal.h>
 
-#include <atomic>
 #include <memory>
-#include <thread>
 
 #include "cli/cli.h"
 #include "demo/demo.h"
@@ -14,20 +10,7 @@ namespace kbr::cli {
 namespace {
 
 Status RunDemo(const demo::Options& options) {
-  // SIGTERM/SIGINT end the service; block them before any thread starts so
-  // only the waiter below receives them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  static std::atomic<bool> stop{false};
-  std::thread([set] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    stop = true;
-  }).detach();
-  return demo::Run(options, stop);
+  return demo::Run(options, StopOnSignal());
 }
 
 }  // namespace

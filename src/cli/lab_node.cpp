@@ -1,11 +1,7 @@
 // kbr lab-node: one lab node (the kubelet stand-in, src/lab/node.h). Started
 // by `kbr lab up`; hidden from the help because users never run it by hand.
-#include <pthread.h>
-#include <signal.h>
 
-#include <atomic>
 #include <memory>
-#include <thread>
 
 #include "cli/cli.h"
 #include "lab/node.h"
@@ -15,20 +11,7 @@ namespace kbr::cli {
 namespace {
 
 Status RunLabNode(const lab::NodeOptions& options) {
-  // SIGTERM/SIGINT shut the node down (its containers are stopped); block
-  // them before any thread starts so only the waiter below receives them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  static std::atomic<bool> stop{false};
-  std::thread([set] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    stop = true;
-  }).detach();
-  return lab::RunNode(options, stop);
+  return lab::RunNode(options, StopOnSignal());
 }
 
 }  // namespace

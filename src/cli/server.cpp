@@ -1,4 +1,3 @@
-#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -11,15 +10,10 @@ namespace kbr::cli {
 namespace {
 
 Status RunServer(const api::ServerConfig& cfg) {
+  const auto& stop = StopOnSignal();
   ASSIGN_OR_RETURN(auto server, api::ApiServer::Start(cfg));
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  int sig = 0;
-  sigwait(&set, &sig);
-  spdlog::info("kbr server: signal {}, shutting down", sig);
+  while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  spdlog::info("kbr server: shutting down");
   server->Stop();
   return Status::Ok();
 }

@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -166,7 +167,16 @@ class BeastServer final : public Server {
       ++active_;
       open_fds_.insert(sock.native_handle());
       l.unlock();
-      std::thread([this, s = std::move(sock)]() mutable { Serve(std::move(s)); }).detach();
+      // The socket (even moved-from) must be destroyed before the connection
+      // is counted as finished: Stop() may then destroy the io_context.
+      auto* owned = new tcp::socket(std::move(sock));
+      std::thread([this, owned] {
+        std::unique_ptr<tcp::socket> conn(owned);
+        int fd = conn->native_handle();
+        Serve(std::move(*conn));
+        conn.reset();
+        Finished(fd);
+      }).detach();
     }
   }
 
@@ -205,6 +215,9 @@ class BeastServer final : public Server {
       Loop(sock, remote, "");
       sock.shutdown(tcp::socket::shutdown_both, ec);
     }
+  }
+
+  void Finished(int fd) {
     std::lock_guard<std::mutex> l(mu_);
     open_fds_.erase(fd);
     if (--active_ == 0) done_cv_.notify_all();

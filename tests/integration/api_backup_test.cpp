@@ -38,15 +38,6 @@ const kube::Resource kMigrations{"migration.dcnlab.com", "v1alpha1", "statefulmi
 const kube::Resource kExecutions{"migration.dcnlab.com", "v1alpha1", "checkpointbackups", true};
 const kube::Resource kWorks{"work.karmada.io", "v1alpha1", "works", true};
 
-bool Eventually(const std::function<bool()>& probe, int seconds = 30) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (probe()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return probe();
-}
-
 std::vector<std::string> Keys(const bj::value& obj) {
   std::vector<std::string> keys;
   if (obj.is_object()) {

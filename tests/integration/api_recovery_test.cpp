@@ -31,15 +31,6 @@ namespace bj = boost::json;
 constexpr const char* kNs = "karmada-system";
 constexpr const char* kBase = "/api/v1/backup/recovery";
 
-bool Eventually(const std::function<bool()>& probe, int seconds = 30) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (probe()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return probe();
-}
-
 std::string Str(const bj::value& v, std::string_view path) { return json::GetString(v, path); }
 
 struct Container {

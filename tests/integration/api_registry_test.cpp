@@ -50,15 +50,6 @@ std::string Random(size_t n) {
   return s;
 }
 
-bool Eventually(const std::function<bool()>& probe, int seconds = 30) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (probe()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-  return probe();
-}
-
 std::string Sh(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);

@@ -24,15 +24,6 @@ namespace res = kube::resources;
 
 constexpr const char* kBase = "/api/v1/backup/settings/clusters";
 
-bool Eventually(const std::function<bool()>& probe, int seconds = 30) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (probe()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-  return probe();
-}
-
 std::string Str(const bj::value& v, std::string_view path) { return json::GetString(v, path); }
 
 const bj::value* FindCluster(const ApiResponse& r, const std::string& name) {

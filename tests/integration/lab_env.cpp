@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "lab/component.h"
 
@@ -53,6 +54,15 @@ int RunCommand(const std::string& command, std::string* output) {
   int rc = ::pclose(p);
   if (output) *output = out;
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+bool Eventually(const std::function<bool()>& probe, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return probe();
 }
 
 std::string UniqueName(const std::string& prefix) {

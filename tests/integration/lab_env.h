@@ -2,6 +2,7 @@
 // (the ctest fixture starts it), KBR_BINARY the kbr binary under test.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,10 @@ std::string AdminToken();
 
 // Runs a shell command, returning its exit code; stdout+stderr in *output.
 int RunCommand(const std::string& command, std::string* output = nullptr);
+
+// Polls `probe` every 250 ms until it returns true or `seconds` have passed;
+// the probe's last answer.
+bool Eventually(const std::function<bool()>& probe, int seconds = 30);
 
 // A name unique to this test process ("<prefix>-<pid>-<counter>").
 std::string UniqueName(const std::string& prefix);
