@@ -164,7 +164,7 @@ Reply List(Request& req, Services& s) {
   if (!q.ok()) return Error(q.status());
   if (Status a = s.CheckRead(req, "list", kGroup, "statefulmigrations"); !a.ok()) return Error(a);
   // Views are built once per object version by the informer (server.cpp).
-  return Ok(Paginate(s.migrations->ViewsByIndex(backup::kTypeLabel, backup::kBackupType), *q, "backups"));
+  return Ok(Paginate(*s.migrations->ViewsByIndex(backup::kTypeLabel, backup::kBackupType), *q, "backups"));
 }
 
 // status.lastExecution when the controller has written it, else the newest

@@ -119,6 +119,7 @@ Status Informer::ListAndReplace() {
       }
       IndexErase(it->first, it->second);
       views_.erase(it->first);
+      ++generation_;
       notes.push_back({Notification::kDelete, {}, std::move(it->second)});
       it = store_.erase(it);
     }
@@ -166,6 +167,7 @@ std::optional<Informer::Notification> Informer::Apply(const std::string& type, b
     if (it == store_.end()) return std::nullopt;
     IndexErase(key, it->second);
     views_.erase(key);
+    ++generation_;
     store_.erase(it);
     return Notification{Notification::kDelete, {}, std::move(obj)};
   }
@@ -236,6 +238,7 @@ std::vector<bj::value> Informer::ListByIndex(const std::string& label_key, const
 
 void Informer::SetView(const std::string& key, const bj::value& obj) {
   if (!options_.view) return;
+  ++generation_;
   bj::value v = options_.view(obj);
   if (v.is_null()) {
     views_.erase(key);
@@ -244,7 +247,7 @@ void Informer::SetView(const std::string& key, const bj::value& obj) {
   }
 }
 
-std::vector<std::shared_ptr<const bj::value>> Informer::Views() const {
+Informer::ViewList Informer::Views() const {
   std::lock_guard<std::mutex> l(mu_);
   std::vector<std::shared_ptr<const bj::value>> out;
   out.reserve(views_.size());
@@ -252,18 +255,23 @@ std::vector<std::shared_ptr<const bj::value>> Informer::Views() const {
   return out;
 }
 
-std::vector<std::shared_ptr<const bj::value>> Informer::ViewsByIndex(const std::string& label_key,
-                                                                     const std::string& value) const {
+std::shared_ptr<const Informer::ViewList> Informer::ViewsByIndex(const std::string& label_key,
+                                                                const std::string& value) const {
   std::lock_guard<std::mutex> l(mu_);
-  std::vector<std::shared_ptr<const bj::value>> out;
+  auto& snap = view_snapshots_[{label_key, value}];
+  if (snap.second && snap.first == generation_) return snap.second;
+  auto out = std::make_shared<ViewList>();
   auto k = index_.find(label_key);
-  if (k == index_.end()) return out;
-  auto v = k->second.find(value);
-  if (v == k->second.end()) return out;
-  out.reserve(v->second.size());
-  for (const auto& key : v->second) {
-    if (auto it = views_.find(key); it != views_.end()) out.push_back(it->second);
+  if (k != index_.end()) {
+    auto v = k->second.find(value);
+    if (v != k->second.end()) {
+      out->reserve(v->second.size());
+      for (const auto& key : v->second) {
+        if (auto it = views_.find(key); it != views_.end()) out->push_back(it->second);
+      }
+    }
   }
+  snap = {generation_, out};
   return out;
 }
 

@@ -69,9 +69,11 @@ class Informer {
   std::vector<bj::value> List() const;
   std::vector<bj::value> ListByIndex(const std::string& label_key, const std::string& value) const;
   // The precomputed views (options.view), shared and immutable: no copies.
-  std::vector<std::shared_ptr<const bj::value>> Views() const;
-  std::vector<std::shared_ptr<const bj::value>> ViewsByIndex(const std::string& label_key,
-                                                             const std::string& value) const;
+  // ViewsByIndex answers from a snapshot rebuilt only after the cache changed,
+  // so repeated reads of a large unchanged cache cost O(1).
+  using ViewList = std::vector<std::shared_ptr<const bj::value>>;
+  ViewList Views() const;
+  std::shared_ptr<const ViewList> ViewsByIndex(const std::string& label_key, const std::string& value) const;
   size_t Size() const;
   // The last error of the list/watch loop ("" when healthy), for readiness.
   std::string LastError() const;
@@ -105,6 +107,10 @@ class Informer {
   // label key -> value -> store keys. GUARDED_BY(mu_)
   std::map<std::string, std::map<std::string, std::set<std::string>>> index_;
   std::map<std::string, std::shared_ptr<const bj::value>> views_;  // GUARDED_BY(mu_)
+  uint64_t generation_ = 0;  // GUARDED_BY(mu_): bumped on every change of views_
+  // (label key, value) -> (generation, snapshot). GUARDED_BY(mu_)
+  mutable std::map<std::pair<std::string, std::string>, std::pair<uint64_t, std::shared_ptr<const ViewList>>>
+      view_snapshots_;
   std::string resource_version_;  // GUARDED_BY(mu_)
   std::string last_error_;        // GUARDED_BY(mu_)
 

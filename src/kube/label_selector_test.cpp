@@ -38,7 +38,9 @@ TEST(LabelSelectorTest, RejectsMalformedTerms) {
   for (const char* bad : {"app in mysql", "a b=c", "app=x,,b=y", "=x"}) {
     auto s = LabelSelector::Parse(bad);
     EXPECT_FALSE(s.ok()) << bad;
-    if (!s.ok()) EXPECT_NE(s.status().message().find("label selector"), std::string::npos);
+    if (!s.ok()) {
+      EXPECT_NE(s.status().message().find("label selector"), std::string::npos);
+    }
   }
 }
 
