@@ -194,6 +194,8 @@ TEST_F(KarmadaTest, CrdAndInstancesPropagateToAMember) {
   ASSERT_TRUE(host_->Create(karmada::kClusterPropagationPolicies, "", cpp).ok());
   EXPECT_TRUE(Eventually([&] { return Exists(*m1_, res::kCrds, "", crd_name); }, 60)) << "CRD not on member1";
 
+  // Karmada's resource detector discovers new resource types every 30 s, so
+  // instances of a brand-new CRD can take that long (more under load).
   kube::Resource gadgets{group, "v1", "gadgets", true};
   ASSERT_TRUE(Eventually([&] { return host_->List(gadgets, ns_).ok(); }, 60)) << "CRD not served on the host";
   bj::value gadget = {{"apiVersion", group + "/v1"},
@@ -209,7 +211,7 @@ TEST_F(KarmadaTest, CrdAndInstancesPropagateToAMember) {
   EXPECT_TRUE(Eventually([&] {
     auto g = m1_->Get(gadgets, ns_, "g1");
     return g.ok() && json::GetInt(*g, "spec.size") == 3;
-  }, 60)) << "Gadget instance not propagated to member1";
+  }, 120)) << "Gadget instance not propagated to member1";
   (void)host_->Delete(res::kCrds, "", crd_name);
 }
 
