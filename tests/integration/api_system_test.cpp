@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "api_env.h"
+#include "local_registry.h"
 #include "backup/objects.h"
 #include "core/base64.h"
 #include "core/http.h"
@@ -76,96 +77,6 @@ std::string ReadFile(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-std::string Sh(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// A docker-registry on 127.0.0.1:<free port> with TLS from a throwaway CA and
-// one htpasswd user; everything in a temp dir removed when it stops.
-class LocalRegistry {
- public:
-  static std::unique_ptr<LocalRegistry> Start(const std::string& user, const std::string& password,
-                                              std::string* error) {
-    std::unique_ptr<LocalRegistry> r(new LocalRegistry());
-    std::string tmpl = (fs::temp_directory_path() / "kbr-apitest-registry-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) {
-      *error = "mkdtemp failed";
-      return nullptr;
-    }
-    r->dir_ = tmpl;
-    const std::string d = Sh(r->dir_);
-    std::string out;
-    int rc = RunCommand(
-        "cd " + d +
-            " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key"
-            " -out ca.crt -days 2 -subj /CN=kbr-apitest-ca"
-            " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key"
-            " -out server.csr -subj /CN=127.0.0.1"
-            " && printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n'"
-            " > ext.cnf"
-            " && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt"
-            " -days 2 -extfile ext.cnf"
-            " && htpasswd -Bbn " +
-            Sh(user) + " " + Sh(password) + " > htpasswd",
-        &out);
-    if (rc != 0) {
-      *error = "cannot make TLS material / htpasswd: " + out;
-      return nullptr;
-    }
-    auto port = lab::FreePort();
-    if (!port.ok()) {
-      *error = port.status().message();
-      return nullptr;
-    }
-    r->port_ = *port;
-    std::ofstream(r->dir_ + "/config.yml")
-        << "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " << r->dir_
-        << "/storage\nhttp:\n  addr: 127.0.0.1:" << r->port_ << "\n  secret: kbr-apitest\n  tls:\n"
-        << "    certificate: " << r->dir_ << "/server.crt\n    key: " << r->dir_ << "/server.key\n"
-        << "auth:\n  htpasswd:\n    realm: kbr-apitest\n    path: " << r->dir_ << "/htpasswd\n";
-    auto pid = lab::StartDetached({.name = "docker-registry",
-                                   .binary = "/usr/bin/docker-registry",
-                                   .args = {"serve", r->dir_ + "/config.yml"},
-                                   .log_file = r->dir_ + "/registry.log"});
-    if (!pid.ok()) {
-      *error = pid.status().message();
-      return nullptr;
-    }
-    r->pid_ = *pid;
-    r->ca_pem_ = ReadFile(r->dir_ + "/ca.crt");
-    auto http = http::NewCurlClient({.ca_file = r->dir_ + "/ca.crt"});
-    Status up = lab::WaitFor(
-        [&]() -> Result<bool> {
-          auto resp = (*http)->Do({.url = r->url() + "/v2/", .timeout = std::chrono::milliseconds(2000)});
-          if (!resp.ok()) return resp.status();
-          return resp->status == 401;
-        },
-        std::chrono::seconds(30), std::chrono::milliseconds(100), "docker-registry /v2/");
-    if (!up.ok()) {
-      *error = up.message();
-      return nullptr;
-    }
-    return r;
-  }
-  ~LocalRegistry() {
-    if (pid_ > 0) (void)lab::Stop(pid_, std::chrono::seconds(5));
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
-  }
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::string url() const { return "https://" + host(); }
-  const std::string& ca_pem() const { return ca_pem_; }
-
- private:
-  LocalRegistry() = default;
-  std::string dir_;
-  int port_ = 0;
-  pid_t pid_ = 0;
-  std::string ca_pem_;
-};
 
 // "/a/{id}/b" → "/a/{}/b": routes compared without parameter names.
 std::string Shape(const std::string& path) {
