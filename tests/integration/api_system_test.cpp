@@ -39,16 +39,6 @@ namespace res = kube::resources;
 constexpr const char* kNs = "karmada-system";
 constexpr const char* kRegistryBase = "/api/v1/backup/registry";
 
-std::string Random(size_t n) {
-  static std::mutex mu;
-  static std::mt19937_64 rng(std::random_device{}());
-  static const char* kChars = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::lock_guard<std::mutex> l(mu);
-  std::string s;
-  for (size_t i = 0; i < n; ++i) s.push_back(kChars[rng() % 36]);
-  return s;
-}
-
 // Every response this test binary received, for the never-leak checks.
 struct Transcript {
   std::mutex mu;

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -63,6 +65,16 @@ bool Eventually(const std::function<bool()>& probe, int seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   return probe();
+}
+
+std::string Random(size_t n) {
+  static std::mutex mu;
+  static std::mt19937_64 rng(std::random_device{}());
+  static const char* kChars = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::lock_guard<std::mutex> l(mu);
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s.push_back(kChars[rng() % 36]);
+  return s;
 }
 
 std::string UniqueName(const std::string& prefix) {

@@ -33,6 +33,9 @@ int RunCommand(const std::string& command, std::string* output = nullptr);
 // the probe's last answer.
 bool Eventually(const std::function<bool()>& probe, int seconds = 30);
 
+// `n` random characters of [a-z0-9] (for distinctive names and secrets).
+std::string Random(size_t n);
+
 // A name unique to this test process ("<prefix>-<pid>-<counter>").
 std::string UniqueName(const std::string& prefix);
 
