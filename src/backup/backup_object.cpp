@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "registry/reference.h"
+#include "kube/conditions.h"
 
 namespace kbr::backup {
 
@@ -132,12 +133,7 @@ bj::value ExecutionWork(const bj::value& execution, const std::string& cluster) 
 }
 
 bj::value PodResourceView(const bj::value& pod) {
-  bool ready = false;
-  if (const auto* conds = json::Find(pod, "status.conditions"); conds && conds->is_array()) {
-    for (const auto& c : conds->as_array()) {
-      if (json::GetString(c, "type") == "Ready") ready = json::GetString(c, "status") == "True";
-    }
-  }
+  bool ready = kube::ConditionTrue(pod, "Ready");
   return bj::object{{"kind", "pod"},
                     {"name", json::GetString(pod, "metadata.name")},
                     {"namespace", json::GetString(pod, "metadata.namespace")},

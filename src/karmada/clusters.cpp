@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/json.h"
+#include "kube/conditions.h"
 
 namespace kbr::karmada {
 
@@ -15,12 +16,9 @@ ClusterInfo ClusterInfoFrom(const boost::json::value& c) {
   info.api_endpoint = json::GetString(c, "spec.apiEndpoint");
   info.nodes_total = json::GetInt(c, "status.nodeSummary.totalNum");
   info.nodes_ready = json::GetInt(c, "status.nodeSummary.readyNum");
-  if (const auto* conds = json::Find(c, "status.conditions"); conds && conds->is_array()) {
-    for (const auto& cond : conds->as_array()) {
-      if (json::GetString(cond, "type") != "Ready") continue;
-      info.ready = json::GetString(cond, "status") == "True";
-      if (!info.ready) info.ready_message = json::GetString(cond, "message");
-    }
+  if (const auto* ready = kube::FindCondition(c, "Ready")) {
+    info.ready = json::GetString(*ready, "status") == "True";
+    if (!info.ready) info.ready_message = json::GetString(*ready, "message");
   }
   return info;
 }

@@ -12,6 +12,7 @@
 #include "kube/yaml.h"
 #include "lab/bootstrap.h"
 #include "lab/pki.h"
+#include "kube/conditions.h"
 
 namespace kbr::lab {
 namespace fs = std::filesystem;
@@ -66,27 +67,14 @@ Status InstallCrds(const LabLayout& l, const Binaries& b) {
       [&]() -> Result<bool> {
         for (const auto& crd : crds) {
           ASSIGN_OR_RETURN(auto cur, client->Get(res::kCrds, "", json::GetString(crd, "metadata.name")));
-          bool established = false;
-          if (const auto* conds = json::Find(cur, "status.conditions"); conds && conds->is_array()) {
-            for (const auto& c : conds->as_array()) {
-              established |= json::GetString(c, "type") == "Established" && json::GetString(c, "status") == "True";
-            }
-          }
-          if (!established) return false;
+          if (!kube::ConditionTrue(cur, "Established")) return false;
         }
         return true;
       },
       std::chrono::seconds(60), std::chrono::milliseconds(250), "Karmada CRDs to be established");
 }
 
-bool ConditionTrue(const bj::value& obj, const std::string& type) {
-  if (const auto* conds = json::Find(obj, "status.conditions"); conds && conds->is_array()) {
-    for (const auto& c : conds->as_array()) {
-      if (json::GetString(c, "type") == type) return json::GetString(c, "status") == "True";
-    }
-  }
-  return false;
-}
+using kube::ConditionTrue;
 
 // The APIService for cluster.karmada.io → an ExternalName Service the host
 // apiserver's aggregator resolves to the aggregated apiserver on loopback;

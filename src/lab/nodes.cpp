@@ -2,6 +2,7 @@
 
 #include "core/http.h"
 #include "core/json.h"
+#include "kube/conditions.h"
 #include "lab/node_certs.h"
 
 namespace kbr::lab {
@@ -13,12 +14,7 @@ bool NodeReady(const LabLayout& l, const LabNodeInfo& n) {
   if (!client.ok()) return false;
   auto node = (*client)->Get(kube::resources::kNodes, "", n.name);
   if (!node.ok()) return false;
-  if (const auto* conds = json::Find(*node, "status.conditions"); conds && conds->is_array()) {
-    for (const auto& c : conds->as_array()) {
-      if (json::GetString(c, "type") == "Ready") return json::GetString(c, "status") == "True";
-    }
-  }
-  return false;
+  return kube::ConditionTrue(*node, "Ready");
 }
 
 }  // namespace
