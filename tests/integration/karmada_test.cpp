@@ -167,6 +167,17 @@ TEST_F(KarmadaTest, PodLogThroughTheProxy) {
   EXPECT_TRUE(log.ok()) << log.status().message();
 }
 
+// What Karmada did with a resource type: its binding, works and the
+// controller-manager's log lines about it, so a failure explains itself.
+std::string PropagationTrace(const std::string& group) {
+  std::string out;
+  RunCommand("kubectl --kubeconfig " + Lab().layout.Kubeconfig("karmada") + " get resourcebindings,works -A -o wide "
+             "2>&1 | grep -i gadget; grep -i '" + group + "' " + Lab().layout.Log("karmada-controller-manager") +
+             " | tail -n 30 | cut -c1-400",
+             &out);
+  return out;
+}
+
 TEST_F(KarmadaTest, CrdAndInstancesPropagateToAMember) {
   std::string group = UniqueName("t").substr(0, 20) + ".kbr.io";
   std::string crd_name = "gadgets." + group;
@@ -211,7 +222,7 @@ TEST_F(KarmadaTest, CrdAndInstancesPropagateToAMember) {
   EXPECT_TRUE(Eventually([&] {
     auto g = m1_->Get(gadgets, ns_, "g1");
     return g.ok() && json::GetInt(*g, "spec.size") == 3;
-  }, 120)) << "Gadget instance not propagated to member1";
+  }, 180)) << "Gadget instance not propagated to member1\n" << PropagationTrace(group);
   (void)host_->Delete(res::kCrds, "", crd_name);
 }
 
