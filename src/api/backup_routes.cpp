@@ -164,7 +164,7 @@ Reply List(Request& req, Services& s) {
   if (!q.ok()) return Error(q.status());
   if (Status a = s.CheckRead(req, "list", kGroup, "statefulmigrations"); !a.ok()) return Error(a);
   // Views are built once per object version by the informer (server.cpp).
-  return Ok(Paginate(*s.migrations->ViewsByIndex(backup::kTypeLabel, backup::kBackupType), *q, "backups"));
+  return Ok(Paginate(*s.migrations->TextsByIndex(backup::kTypeLabel, backup::kBackupType), *q, "backups"));
 }
 
 // status.lastExecution when the controller has written it, else the newest
@@ -172,35 +172,33 @@ Reply List(Request& req, Services& s) {
 void FillLastExecution(Request& req, Services& s, const std::string& id, bj::value& view) {
   if (!view.as_object()["lastExecution"].is_null()) return;
   if (!s.CheckRead(req, "list", kGroup, "checkpointbackups").ok()) return;
-  std::optional<bj::value> newest;
+  std::optional<bj::value> newest;  // execution ids end in their UTC start time
   for (auto& e : s.executions->ListByIndex(backup::kBackupIdLabel, id)) {
-    if (!newest || json::GetString(e, "metadata.name") > json::GetString(*newest, "metadata.name")) newest = e;
+    if (!newest || json::GetString(e, "id") > json::GetString(*newest, "id")) newest = std::move(e);
   }
   if (!newest) return;
-  bj::value ev = backup::ExecutionView(*newest);
-  view.as_object()["lastExecution"] = bj::object{{"id", json::GetString(ev, "id")},
-                                                 {"time", json::GetString(ev, "createdAt")},
-                                                 {"phase", json::GetString(ev, "phase")},
-                                                 {"bytes", json::GetInt(ev, "bytes")},
-                                                 {"message", json::GetString(ev, "message")}};
+  view.as_object()["lastExecution"] = bj::object{{"id", json::GetString(*newest, "id")},
+                                                 {"time", json::GetString(*newest, "createdAt")},
+                                                 {"phase", json::GetString(*newest, "phase")},
+                                                 {"bytes", json::GetInt(*newest, "bytes")},
+                                                 {"message", json::GetString(*newest, "message")}};
 }
 
 Reply Get(Request& req, Services& s) {
   const std::string& id = req.Param("id");
   if (Status a = s.CheckRead(req, "get", kGroup, "statefulmigrations"); !a.ok()) return Error(a);
-  std::optional<bj::value> obj;
+  std::optional<bj::value> view;
   if (IsDns1123Label(id, 63)) {
-    obj = s.migrations->Get(s.ns, backup::BackupObjectName(id));
-    if (obj && !backup::BackupFromMigration(*obj).ok()) obj.reset();
+    view = s.migrations->Get(s.ns, backup::BackupObjectName(id));
+    if (view && !backup::IsBackupView(*view)) view.reset();
   }
-  if (!obj) {  // just created and not yet in the cache?
+  if (!view) {  // just created and not yet in the cache?
     auto direct = backup::GetBackup(*req.caller, s.ns, id);
     if (!direct.ok()) return Error(direct.status());
-    obj = std::move(*direct);
+    view = backup::BackupView(*direct);
   }
-  bj::value view = backup::BackupView(*obj);
-  FillLastExecution(req, s, id, view);
-  return Ok(std::move(view));
+  FillLastExecution(req, s, id, *view);
+  return Ok(std::move(*view));
 }
 
 Reply Create(Request& req, Services& s) {

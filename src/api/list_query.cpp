@@ -1,6 +1,11 @@
 #include "api/list_query.h"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
+#include <functional>
+#include <tuple>
 
 #include "core/json.h"
 
@@ -76,30 +81,51 @@ Result<ListQuery> ParseListQuery(const http::ServerRequest& req) {
   return q;
 }
 
+ListQuery NewestFirstUnlessSorted(ListQuery q) {
+  if (q.sort_field.empty()) {
+    q.sort_field = "createdAt";
+    q.descending = true;
+  }
+  return q;
+}
+
 namespace {
 
-// Filters and sorts pointers; only the page's items are copied.
-bj::value PaginatePointers(std::vector<const bj::value*> items, const ListQuery& q, const std::string& plural) {
-  if (!q.filters.empty()) {
-    items.erase(std::remove_if(items.begin(), items.end(),
-                               [&](const bj::value* item) {
-                                 for (const auto& [field, value] : q.filters) {
-                                   if (Lower(FieldText(*item, field)).find(value) == std::string::npos) return true;
-                                 }
-                                 return false;
-                               }),
-                items.end());
+// Calls visit(item i) for i < n; an item may exist only during the call.
+using ItemVisitor = std::function<void(size_t i, const std::function<void(const bj::value&)>& visit)>;
+
+// Filters and sorts by looking at each item once; only the page's items are
+// copied into the answer.
+bj::value PaginateItems(size_t n, const ItemVisitor& item_at, const ListQuery& q, const std::string& plural) {
+  struct Kept {
+    std::string sort_key, id;
+    size_t index;
+  };
+  std::vector<Kept> kept;
+  kept.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (q.filters.empty() && q.sort_field.empty()) {
+      kept.push_back({"", "", i});
+      continue;
+    }
+    item_at(i, [&](const bj::value& item) {
+      for (const auto& [field, value] : q.filters) {
+        if (Lower(FieldText(item, field)).find(value) == std::string::npos) return;
+      }
+      if (q.sort_field.empty()) {
+        kept.push_back({"", "", i});
+      } else {
+        kept.push_back({FieldText(item, q.sort_field), json::GetString(item, "id"), i});
+      }
+    });
   }
   if (!q.sort_field.empty()) {
-    std::vector<std::pair<std::string, const bj::value*>> keyed;
-    keyed.reserve(items.size());
-    for (const bj::value* item : items) keyed.emplace_back(FieldText(*item, q.sort_field), item);
-    std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-      return q.descending ? a.first > b.first : a.first < b.first;
+    std::sort(kept.begin(), kept.end(), [&](const Kept& a, const Kept& b) {
+      auto ka = std::tie(a.sort_key, a.id), kb = std::tie(b.sort_key, b.id);
+      return q.descending ? ka > kb : ka < kb;
     });
-    for (size_t i = 0; i < keyed.size(); ++i) items[i] = keyed[i].second;
   }
-  size_t total = items.size();
+  size_t total = kept.size();
   size_t begin = 0, end = total;
   if (q.items_per_page > 0) {
     begin = std::min(total, static_cast<size_t>((q.page - 1) * q.items_per_page));
@@ -107,25 +133,31 @@ bj::value PaginatePointers(std::vector<const bj::value*> items, const ListQuery&
   }
   bj::array page;
   page.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) page.push_back(*items[i]);
+  for (size_t i = begin; i < end; ++i) item_at(kept[i].index, [&](const bj::value& item) { page.push_back(item); });
   return bj::object{{"listMeta", {{"totalItems", total}}}, {plural, std::move(page)}};
 }
 
 }  // namespace
 
 bj::value Paginate(std::vector<bj::value> items, const ListQuery& q, const std::string& plural) {
-  std::vector<const bj::value*> ptrs;
-  ptrs.reserve(items.size());
-  for (const auto& item : items) ptrs.push_back(&item);
-  return PaginatePointers(std::move(ptrs), q, plural);
+  return PaginateItems(
+      items.size(), [&](size_t i, const auto& visit) { visit(items[i]); }, q, plural);
 }
 
-bj::value Paginate(const std::vector<std::shared_ptr<const bj::value>>& items, const ListQuery& q,
+bj::value Paginate(const std::vector<std::shared_ptr<const std::string>>& texts, const ListQuery& q,
                    const std::string& plural) {
-  std::vector<const bj::value*> ptrs;
-  ptrs.reserve(items.size());
-  for (const auto& item : items) ptrs.push_back(item.get());
-  return PaginatePointers(std::move(ptrs), q, plural);
+  return PaginateItems(
+      texts.size(),
+      [&](size_t i, const auto& visit) {
+        // Parsed into a stack buffer that is dropped right after: sorting
+        // 10,000 cached items allocates next to nothing.
+        unsigned char buffer[8192];
+        bj::monotonic_resource scratch(buffer, sizeof buffer);
+        bj::error_code ec;
+        bj::value item = bj::parse(*texts[i], ec, &scratch);
+        if (!ec) visit(item);
+      },
+      q, plural);
 }
 
 }  // namespace kbr::api

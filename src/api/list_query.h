@@ -27,13 +27,18 @@ struct ListQuery {
 // InvalidArgument naming the parameter for malformed values.
 Result<ListQuery> ParseListQuery(const http::ServerRequest& req);
 
+// The query, sorted newest first (createdAt descending) unless it asks
+// for another order.
+ListQuery NewestFirstUnlessSorted(ListQuery q);
+
 // {"listMeta": {"totalItems": N}, "<plural>": [page of items]}; totalItems
-// counts items after filtering. Field "creationTimestamp" also matches
+// counts items after filtering. Items with equal sort fields are ordered by
+// "id" in the same direction. Field "creationTimestamp" also matches
 // "createdAt" so dashboard clients' sortBy works.
 boost::json::value Paginate(std::vector<boost::json::value> items, const ListQuery& q, const std::string& plural);
-// The same over shared, immutable items (informer views): nothing but the
-// page is copied.
-boost::json::value Paginate(const std::vector<std::shared_ptr<const boost::json::value>>& items, const ListQuery& q,
+// The same over items kept as JSON text (the informer's cache): each is
+// parsed only while looked at; nothing but the page is kept.
+boost::json::value Paginate(const std::vector<std::shared_ptr<const std::string>>& texts, const ListQuery& q,
                             const std::string& plural);
 
 }  // namespace kbr::api

@@ -119,28 +119,20 @@ Status ConflictOn(const std::string& id, const std::string& what) {
                           "; reload it and retry");
 }
 
-std::vector<bj::value> Views(std::vector<bj::value> objects, bj::value (*view)(const bj::value&)) {
-  backup::SortNewestFirst(objects);
-  std::vector<bj::value> out;
-  out.reserve(objects.size());
-  for (const auto& o : objects) out.push_back(view(o));
-  return out;
-}
-
 Reply List(Request& req, Services& s) {
   auto q = ParseListQuery(req.http);
   if (!q.ok()) return Error(q.status());
   if (Status a = s.CheckRead(req, "list", kGroup, "statefulmigrations"); !a.ok()) return Error(a);
-  std::vector<bj::value> recoveries = s.migrations->ListByIndex(backup::kTypeLabel, backup::kRecoveryType);
-  return Ok(Paginate(Views(std::move(recoveries), &backup::RecoveryView), *q, "recoveries"));
+  return Ok(Paginate(*s.migrations->TextsByIndex(backup::kTypeLabel, backup::kRecoveryType),
+                     NewestFirstUnlessSorted(*q), "recoveries"));
 }
 
 Reply Get(Request& req, Services& s) {
   const std::string& id = req.Param("id");
   if (Status a = s.CheckRead(req, "get", kGroup, "statefulmigrations"); !a.ok()) return Error(a);
   if (!IsDns1123Label(id)) return Error(RecoveryNotFound(id));
-  if (auto cached = s.migrations->Get(s.ns, backup::RecoveryObjectName(id)); cached && backup::IsRecovery(*cached)) {
-    return Ok(backup::RecoveryView(*cached));
+  if (auto cached = s.migrations->Get(s.ns, backup::RecoveryObjectName(id)); cached && backup::IsRecoveryView(*cached)) {
+    return Ok(std::move(*cached));
   }
   auto m = GetRecovery(req, s, id);  // just created and not yet in the cache?
   if (!m.ok()) return Error(m.status());
@@ -226,12 +218,12 @@ Reply History(Request& req, Services& s) {
   if (Status a = s.CheckRead(req, "list", kGroup, "checkpointbackups"); !a.ok()) return Error(a);
   if (!IsDns1123Label(backup_id)) return Error(BackupNotFound("", backup_id));
   auto cached = s.migrations->Get(s.ns, backup::BackupObjectName(backup_id));
-  if (!cached || backup::IsRecovery(*cached)) {
+  if (!cached || !backup::IsBackupView(*cached)) {
     auto b = GetBackup(req, s, backup_id, "");  // just created and not yet in the cache?
     if (!b.ok()) return Error(b.status());
   }
-  std::vector<bj::value> runs = s.executions->ListByIndex(backup::kBackupIdLabel, backup_id);
-  return Ok(Paginate(Views(std::move(runs), &backup::ExecutionView), *q, "executions"));
+  return Ok(Paginate(*s.executions->TextsByIndex(backup::kBackupIdLabel, backup_id), NewestFirstUnlessSorted(*q),
+                     "executions"));
 }
 
 }  // namespace

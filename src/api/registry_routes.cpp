@@ -114,17 +114,13 @@ Reply List(Request& req, Services& s) {
   auto q = ParseListQuery(req.http);
   if (!q.ok()) return Error(q.status());
   if (Status a = s.CheckRead(req, "list", "", "secrets"); !a.ok()) return Error(a);
-  std::vector<bj::value> items;
-  for (const auto& secret : s.registries->List()) items.push_back(backup::RegistryView(secret));
-  return Ok(Paginate(std::move(items), *q, "registries"));
+  return Ok(Paginate(s.registries->Texts(), *q, "registries"));
 }
 
 Reply Get(Request& req, Services& s) {
   const std::string& id = req.Param("id");
   if (Status a = s.CheckRead(req, "get", "", "secrets"); !a.ok()) return Error(a);
-  if (auto cached = s.registries->Get(s.ns, backup::RegistrySecretName(id))) {
-    return Ok(backup::RegistryView(*cached));
-  }
+  if (auto cached = s.registries->Get(s.ns, backup::RegistrySecretName(id))) return Ok(std::move(*cached));
   auto secret = GetSecret(req, s, id);  // just created and not yet in the cache?
   if (!secret.ok()) return Error(secret.status());
   return Ok(backup::RegistryView(*secret));

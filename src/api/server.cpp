@@ -80,8 +80,9 @@ Reply ServeWeb(const std::string& web_dir, const std::string& path) {
   return r;
 }
 
-// The API's view of a StatefulMigration, built once per object version:
-// lists of thousands of backups then copy only their page.
+// The API's view of a StatefulMigration, the only form the server caches:
+// built once per object version, lists of thousands of backups copy only
+// their page, and the cache holds no more than the API returns.
 bj::value MigrationView(const bj::value& m) {
   std::string type = json::GetString(m, "metadata.labels.type");
   if (type == backup::kBackupType) {
@@ -138,17 +139,20 @@ class ServerImpl final : public ApiServer {
     migrations_ = std::make_unique<kube::Informer>(
         *client_, kube::InformerOptions{.resource = backup::kStatefulMigrations,
                                         .ns = cfg.ns,
-                                        .index_label_keys = {backup::kBackupIdLabel, backup::kTypeLabel,
-                                                             backup::kRegistryIdLabel},
-                                        .view = MigrationView});
+                                        .index_label_keys = {backup::kTypeLabel},
+                                        .transform = MigrationView});
     executions_ = std::make_unique<kube::Informer>(
-        *client_, kube::InformerOptions{
-                      .resource = backup::kCheckpointBackups, .ns = cfg.ns, .index_label_keys = {backup::kBackupIdLabel}});
+        *client_, kube::InformerOptions{.resource = backup::kCheckpointBackups,
+                                        .ns = cfg.ns,
+                                        .index_label_keys = {backup::kBackupIdLabel},
+                                        .transform = backup::ExecutionView});
+    // Views only: registry passwords never sit in the server's memory.
     registries_ = std::make_unique<kube::Informer>(
         *client_, kube::InformerOptions{.resource = kube::resources::kSecrets,
                                         .ns = cfg.ns,
                                         .label_selector = backup::kRegistryIdLabel,
-                                        .index_label_keys = {backup::kRegistryIdLabel}});
+                                        .index_label_keys = {backup::kRegistryIdLabel},
+                                        .transform = backup::RegistryView});
     for (auto* inf : {migrations_.get(), executions_.get(), registries_.get()}) inf->Start();
 
     services_.ns = cfg.ns;

@@ -107,6 +107,10 @@ bj::value RecoveryView(const bj::value& m) {
                     {"resourceVersion", json::GetString(m, "metadata.resourceVersion")}};
 }
 
+bool IsBackupView(const bj::value& view) { return view.is_object() && view.as_object().contains("backupType"); }
+
+bool IsRecoveryView(const bj::value& view) { return view.is_object() && view.as_object().contains("recoveryType"); }
+
 bj::value ExecutionView(const bj::value& e) {
   return bj::object{{"id", json::GetString(e, "metadata.name")},
                     {"backupId", json::GetString(e, "spec.backupID")},

@@ -50,6 +50,10 @@ inline std::string RecoveryObjectName(const std::string& id) { return "recovery-
 //  hasCaBundle, createdAt, updatedAt, resourceVersion, status?}
 boost::json::value RegistryView(const boost::json::value& secret);
 
+// Which view a StatefulMigration's view is (the server caches views only).
+bool IsBackupView(const boost::json::value& view);    // has backupType
+bool IsRecoveryView(const boost::json::value& view);  // has recoveryType
+
 // {id, name, cluster, resourceType, resourceName, namespace, registryId,
 //  repository, imageRepository, backupType, schedule{type,value,cron,timeZone,
 //  enabled}, phase, nextRun, lastExecution, message, createdAt, resourceVersion}

@@ -2,9 +2,9 @@
 
 namespace kbr::json {
 
-Result<bj::value> Parse(std::string_view text, std::string_view what) {
+Result<bj::value> Parse(std::string_view text, std::string_view what, bj::storage_ptr storage) {
   boost::system::error_code ec;
-  bj::value v = bj::parse(text, ec);
+  bj::value v = bj::parse(text, ec, std::move(storage));
   if (ec) return Status::InvalidArgument(std::string(what) + ": invalid JSON (" + ec.message() + ")");
   return v;
 }

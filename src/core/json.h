@@ -15,8 +15,9 @@ namespace kbr::json {
 
 namespace bj = boost::json;
 
-// Parses text; InvalidArgument("<what>: invalid JSON at ...") on failure.
-Result<bj::value> Parse(std::string_view text, std::string_view what = "body");
+// Parses text (into `storage`, default: the heap); InvalidArgument("<what>:
+// invalid JSON at ...") on failure.
+Result<bj::value> Parse(std::string_view text, std::string_view what = "body", bj::storage_ptr storage = {});
 
 // The value at a dotted path ("metadata.labels.app"), or nullptr.
 const bj::value* Find(const bj::value& v, std::string_view dotted_path);

@@ -1,5 +1,7 @@
 #include "kube/client.h"
 
+#include <boost/json/monotonic_resource.hpp>
+
 #include "core/backoff.h"
 #include "core/json.h"
 #include "kube/errors.h"
@@ -104,7 +106,7 @@ Result<http::Response> Client::Send(const std::string& method, const std::string
 }
 
 Result<bj::value> Client::SendJson(const std::string& method, const std::string& path, const std::string& body,
-                                   const std::string& content_type, bool read) {
+                                   const std::string& content_type, bool read, bj::storage_ptr storage) {
   auto sent = Send(method, path, body, content_type, read);
   if (!sent.ok()) {
     // The transport says "<METHOD> <host>: <detail>"; keep the host (which
@@ -117,7 +119,7 @@ Result<bj::value> Client::SendJson(const std::string& method, const std::string&
   http::Response resp = std::move(sent).value();
   if (resp.status >= 400) return StatusFromResponse(resp.status, resp.body, method + " " + path);
   if (resp.body.empty()) return bj::value();
-  auto parsed = json::Parse(resp.body, method + " " + path + " response");
+  auto parsed = json::Parse(resp.body, method + " " + path + " response", std::move(storage));
   if (!parsed.ok()) return Status::Internal(parsed.status().message());
   return parsed;
 }
@@ -143,13 +145,17 @@ Result<bj::value> Client::Get(const Resource& r, const std::string& ns, const st
 }
 
 Result<ListPage> Client::List(const Resource& r, const std::string& ns, const ListOptions& opts) {
-  auto v = Labeled(SendJson("GET", r.CollectionPath(ns) + ListQuery(opts), "", "", true), Describe("list", r, ns, ""));
+  bj::storage_ptr storage;
+  if (opts.arena) storage = bj::make_shared_resource<bj::monotonic_resource>();
+  auto v = Labeled(SendJson("GET", r.CollectionPath(ns) + ListQuery(opts), "", "", true, std::move(storage)),
+                   Describe("list", r, ns, ""));
   if (!v.ok()) return v.status();
   ListPage page;
   page.resource_version = json::GetString(*v, "metadata.resourceVersion");
   page.continue_token = json::GetString(*v, "metadata.continue");
   if (auto* items = json::Find(*v, "items"); items && items->is_array()) {
-    page.items.assign(items->as_array().begin(), items->as_array().end());
+    page.items.reserve(items->as_array().size());
+    for (auto& item : items->as_array()) page.items.push_back(std::move(item));
   }
   return page;
 }

@@ -38,6 +38,10 @@ struct ListOptions {
   int64_t limit = 0;  // 0: no paging
   std::string continue_token;
   std::string resource_version;
+  // Parse the page into one arena released with its last item: for callers
+  // that reduce every item right away (informers), so large lists leave no
+  // holes in the heap. Keeping one item keeps the whole page's memory.
+  bool arena = false;
 };
 
 struct ListPage {
@@ -145,7 +149,7 @@ class Client {
                               const std::string& content_type, bool idempotent_read);
   http::Request BaseRequest(const std::string& method, const std::string& path) const;
   Result<bj::value> SendJson(const std::string& method, const std::string& path, const std::string& body,
-                             const std::string& content_type, bool read);
+                             const std::string& content_type, bool read, bj::storage_ptr storage = {});
 
   ClusterConfig config_;
   std::shared_ptr<http::Client> transport_;

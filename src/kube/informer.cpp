@@ -78,13 +78,19 @@ Status Informer::ListAndReplace() {
   ListOptions lo;
   lo.label_selector = options_.label_selector;
   lo.limit = options_.page_size;
-  std::vector<bj::value> items;
+  lo.arena = true;
+  // Pages are reduced to entries as they arrive: a large list never sits in
+  // memory whole.
+  std::vector<std::pair<std::string, Entry>> entries;
+  std::vector<bj::value> forms;  // for handlers, in the order of entries
   std::string rv;
   do {
     ASSIGN_OR_RETURN(ListPage page, client_.List(options_.resource, options_.ns, lo));
     for (auto& item : page.items) {
-      StripManagedFields(item);
-      items.push_back(std::move(item));
+      std::string key = ObjectKey(item);
+      bj::value form;
+      entries.emplace_back(std::move(key), MakeEntry(std::move(item), handlers_.empty() ? nullptr : &form));
+      forms.push_back(std::move(form));
     }
     rv = page.resource_version;
     lo.continue_token = page.continue_token;
@@ -94,38 +100,31 @@ Status Informer::ListAndReplace() {
   {
     std::lock_guard<std::mutex> l(mu_);
     std::set<std::string> seen;
-    for (auto& item : items) {
-      std::string key = ObjectKey(item);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      auto& [key, entry] = entries[i];
       seen.insert(key);
       auto it = store_.find(key);
       if (it == store_.end()) {
-        IndexInsert(key, item);
-        SetView(key, item);
-        notes.push_back({Notification::kAdd, {}, item});
-        store_.emplace(key, std::move(item));
-      } else if (json::GetString(it->second, "metadata.resourceVersion") !=
-                 json::GetString(item, "metadata.resourceVersion")) {
-        IndexErase(key, it->second);
-        IndexInsert(key, item);
-        SetView(key, item);
-        notes.push_back({Notification::kUpdate, it->second, item});
-        it->second = std::move(item);
+        if (!handlers_.empty()) notes.push_back({Notification::kAdd, nullptr, std::move(forms[i])});
+        Put(key, std::move(entry));
+      } else if (it->second.resource_version != entry.resource_version) {
+        if (!handlers_.empty()) notes.push_back({Notification::kUpdate, FormOf(it->second), std::move(forms[i])});
+        Put(key, std::move(entry));
       }
     }
     for (auto it = store_.begin(); it != store_.end();) {
-      if (seen.count(it->first)) {
-        ++it;
-        continue;
+      auto next = std::next(it);
+      if (!seen.count(it->first)) {
+        if (!handlers_.empty()) notes.push_back({Notification::kDelete, nullptr, FormOf(it->second)});
+        Erase(it);
       }
-      IndexErase(it->first, it->second);
-      views_.erase(it->first);
-      ++generation_;
-      notes.push_back({Notification::kDelete, {}, std::move(it->second)});
-      it = store_.erase(it);
+      it = next;
     }
     resource_version_ = rv;
     last_error_.clear();
   }
+  entries = {};
+  forms = {};
   ++list_count_;
   Dispatch(notes);
   synced_ = true;
@@ -155,32 +154,72 @@ Status Informer::WatchFromLastVersion() {
       [this] { return stop_.load(); });
 }
 
+Informer::Entry Informer::MakeEntry(bj::value obj, bj::value* form) const {
+  Entry e;
+  e.resource_version = json::GetString(obj, "metadata.resourceVersion");
+  if (!options_.index_label_keys.empty()) {
+    auto labels = LabelsOf(obj);
+    for (const auto& k : options_.index_label_keys) {
+      auto it = labels.find(k);
+      e.index_values.push_back(it == labels.end() ? std::nullopt : std::optional<std::string>(it->second));
+    }
+  }
+  bj::value t;
+  if (options_.transform) {
+    t = options_.transform(obj);
+  } else {
+    StripManagedFields(obj);
+    t = std::move(obj);
+  }
+  if (!t.is_null()) e.json = std::make_shared<const std::string>(json::Serialize(t));
+  if (form) *form = std::move(t);
+  return e;
+}
+
+bj::value Informer::FormOf(const Entry& entry) const {
+  if (!entry.json) return nullptr;
+  auto v = json::Parse(*entry.json, "cached object");
+  return v.ok() ? std::move(*v) : bj::value();
+}
+
+void Informer::Put(const std::string& key, Entry entry) {
+  auto it = store_.find(key);
+  if (it != store_.end()) {
+    IndexUpdate(it->first, it->second, false);
+    it->second = std::move(entry);
+  } else {
+    it = store_.emplace(key, std::move(entry)).first;
+  }
+  IndexUpdate(it->first, it->second, true);
+  ++generation_;
+}
+
+void Informer::Erase(std::map<std::string, Entry>::iterator it) {
+  IndexUpdate(it->first, it->second, false);
+  store_.erase(it);
+  ++generation_;
+}
+
 std::optional<Informer::Notification> Informer::Apply(const std::string& type, bj::value obj) {
-  StripManagedFields(obj);
-  std::lock_guard<std::mutex> l(mu_);
-  std::string rv = json::GetString(obj, "metadata.resourceVersion");
-  if (!rv.empty()) resource_version_ = rv;
-  if (type == "BOOKMARK") return std::nullopt;
+  if (type == "BOOKMARK") {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto rv = json::GetString(obj, "metadata.resourceVersion"); !rv.empty()) resource_version_ = rv;
+    return std::nullopt;
+  }
   std::string key = ObjectKey(obj);
+  bj::value form;
+  Entry entry = MakeEntry(std::move(obj), &form);  // the transform runs outside the lock
+  std::lock_guard<std::mutex> l(mu_);
+  if (!entry.resource_version.empty()) resource_version_ = entry.resource_version;
   auto it = store_.find(key);
   if (type == "DELETED") {
     if (it == store_.end()) return std::nullopt;
-    IndexErase(key, it->second);
-    views_.erase(key);
-    ++generation_;
-    store_.erase(it);
-    return Notification{Notification::kDelete, {}, std::move(obj)};
+    Erase(it);
+    return Notification{Notification::kDelete, nullptr, std::move(form)};
   }
-  SetView(key, obj);
-  if (it == store_.end()) {
-    IndexInsert(key, obj);
-    store_.emplace(key, obj);
-    return Notification{Notification::kAdd, {}, std::move(obj)};
-  }
-  IndexErase(key, it->second);
-  IndexInsert(key, obj);
-  Notification n{Notification::kUpdate, std::move(it->second), obj};
-  it->second = std::move(obj);
+  Notification n{it == store_.end() ? Notification::kAdd : Notification::kUpdate,
+                 it == store_.end() || handlers_.empty() ? bj::value() : FormOf(it->second), std::move(form)};
+  Put(key, std::move(entry));
   return n;
 }
 
@@ -194,80 +233,65 @@ void Informer::Dispatch(const std::vector<Notification>& notes) {
   }
 }
 
-void Informer::IndexInsert(const std::string& key, const bj::value& obj) {
-  if (options_.index_label_keys.empty()) return;
-  auto labels = LabelsOf(obj);
-  for (const auto& k : options_.index_label_keys) {
-    if (auto it = labels.find(k); it != labels.end()) index_[k][it->second].insert(key);
-  }
-}
-
-void Informer::IndexErase(const std::string& key, const bj::value& obj) {
-  if (options_.index_label_keys.empty()) return;
-  auto labels = LabelsOf(obj);
-  for (const auto& k : options_.index_label_keys) {
-    if (auto it = labels.find(k); it != labels.end()) index_[k][it->second].erase(key);
+void Informer::IndexUpdate(const std::string& key, const Entry& entry, bool insert) {
+  for (size_t i = 0; i < entry.index_values.size(); ++i) {
+    if (!entry.index_values[i]) continue;
+    auto& keys = index_[options_.index_label_keys[i]][*entry.index_values[i]];
+    if (insert) {
+      keys.insert(&key);
+    } else {
+      keys.erase(&key);
+    }
   }
 }
 
 std::optional<bj::value> Informer::Get(const std::string& ns, const std::string& name) const {
   std::lock_guard<std::mutex> l(mu_);
   auto it = store_.find(ns.empty() ? name : ns + "/" + name);
-  if (it == store_.end()) return std::nullopt;
-  return it->second;
+  if (it == store_.end() || !it->second.json) return std::nullopt;
+  return FormOf(it->second);
 }
 
-std::vector<bj::value> Informer::List() const {
-  std::lock_guard<std::mutex> l(mu_);
+namespace {
+std::vector<bj::value> ParseAll(const Informer::TextList& texts) {
   std::vector<bj::value> out;
-  out.reserve(store_.size());
-  for (const auto& [k, v] : store_) out.push_back(v);
+  out.reserve(texts.size());
+  for (const auto& t : texts) {
+    if (auto v = json::Parse(*t, "cached object"); v.ok()) out.push_back(std::move(*v));
+  }
   return out;
 }
+}  // namespace
+
+std::vector<bj::value> Informer::List() const { return ParseAll(Texts()); }
 
 std::vector<bj::value> Informer::ListByIndex(const std::string& label_key, const std::string& value) const {
-  std::lock_guard<std::mutex> l(mu_);
-  std::vector<bj::value> out;
-  auto k = index_.find(label_key);
-  if (k == index_.end()) return out;
-  auto v = k->second.find(value);
-  if (v == k->second.end()) return out;
-  for (const auto& key : v->second) out.push_back(store_.at(key));
-  return out;
+  return ParseAll(*TextsByIndex(label_key, value));
 }
 
-void Informer::SetView(const std::string& key, const bj::value& obj) {
-  if (!options_.view) return;
-  ++generation_;
-  bj::value v = options_.view(obj);
-  if (v.is_null()) {
-    views_.erase(key);
-  } else {
-    views_[key] = std::make_shared<const bj::value>(std::move(v));
+Informer::TextList Informer::Texts() const {
+  std::lock_guard<std::mutex> l(mu_);
+  TextList out;
+  out.reserve(store_.size());
+  for (const auto& [k, e] : store_) {
+    if (e.json) out.push_back(e.json);
   }
-}
-
-Informer::ViewList Informer::Views() const {
-  std::lock_guard<std::mutex> l(mu_);
-  std::vector<std::shared_ptr<const bj::value>> out;
-  out.reserve(views_.size());
-  for (const auto& [k, v] : views_) out.push_back(v);
   return out;
 }
 
-std::shared_ptr<const Informer::ViewList> Informer::ViewsByIndex(const std::string& label_key,
+std::shared_ptr<const Informer::TextList> Informer::TextsByIndex(const std::string& label_key,
                                                                 const std::string& value) const {
   std::lock_guard<std::mutex> l(mu_);
-  auto& snap = view_snapshots_[{label_key, value}];
+  auto& snap = snapshots_[{label_key, value}];
   if (snap.second && snap.first == generation_) return snap.second;
-  auto out = std::make_shared<ViewList>();
+  auto out = std::make_shared<TextList>();
   auto k = index_.find(label_key);
   if (k != index_.end()) {
     auto v = k->second.find(value);
     if (v != k->second.end()) {
       out->reserve(v->second.size());
       for (const auto& key : v->second) {
-        if (auto it = views_.find(key); it != views_.end()) out->push_back(it->second);
+        if (auto it = store_.find(*key); it != store_.end() && it->second.json) out->push_back(it->second.json);
       }
     }
   }

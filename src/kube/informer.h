@@ -37,10 +37,14 @@ struct InformerOptions {
   // Label keys to index: ListByIndex(key, value) is then O(matches).
   std::vector<std::string> index_label_keys;
   int watch_timeout_seconds = 300;
-  // When set, computed once per object version and kept beside it (e.g. the
-  // JSON an API returns for it), so readers need not rebuild it per request.
-  // A null result means "no view" (the object is left out of Views*).
-  std::function<bj::value(const bj::value& obj)> view;
+  // What the cache keeps of each object, computed once per object version
+  // (e.g. the JSON an API returns for it, so readers need not rebuild it per
+  // request and the cache holds no more than they need). Handlers and readers
+  // see the transformed form. A null result keeps the object out of reads; it
+  // is still tracked, so deletes and relists stay right. Unset: the object as
+  // listed, without metadata.managedFields. The cache keeps it as compact
+  // JSON text (a fraction of a parsed value's memory).
+  std::function<bj::value(const bj::value& obj)> transform;
 };
 
 struct EventHandler {
@@ -68,12 +72,15 @@ class Informer {
   std::optional<bj::value> Get(const std::string& ns, const std::string& name) const;
   std::vector<bj::value> List() const;
   std::vector<bj::value> ListByIndex(const std::string& label_key, const std::string& value) const;
-  // The precomputed views (options.view), shared and immutable: no copies.
-  // ViewsByIndex answers from a snapshot rebuilt only after the cache changed,
-  // so repeated reads of a large unchanged cache cost O(1).
-  using ViewList = std::vector<std::shared_ptr<const bj::value>>;
-  ViewList Views() const;
-  std::shared_ptr<const ViewList> ViewsByIndex(const std::string& label_key, const std::string& value) const;
+  // The cached (transformed) objects as JSON text, shared and immutable: no
+  // copies, no parsing. TextsByIndex answers from a snapshot rebuilt only
+  // after the cache changed, so repeated reads of a large unchanged cache
+  // cost O(1). Order: by "ns/name".
+  using JsonText = std::shared_ptr<const std::string>;
+  using TextList = std::vector<JsonText>;
+  TextList Texts() const;
+  std::shared_ptr<const TextList> TextsByIndex(const std::string& label_key, const std::string& value) const;
+  // Objects tracked, including those the transform left out of reads.
   size_t Size() const;
   // The last error of the list/watch loop ("" when healthy), for readiness.
   std::string LastError() const;
@@ -86,15 +93,32 @@ class Informer {
     bj::value old_obj;
     bj::value obj;
   };
+  // What is kept per object: enough to reconcile a relist and maintain the
+  // index without the object itself.
+  struct Entry {
+    std::string resource_version;
+    // Values of options_.index_label_keys, in order (nullopt: label absent).
+    std::vector<std::optional<std::string>> index_values;
+    JsonText json;  // the transformed object; null when left out
+  };
+  struct KeyLess {  // orders index entries by the store key they point to
+    bool operator()(const std::string* a, const std::string* b) const { return *a < *b; }
+  };
   void Run();
   Status ListAndReplace();
   Status WatchFromLastVersion();
+  // The entry for obj; *form receives the transformed object.
+  Entry MakeEntry(bj::value obj, bj::value* form) const;
+  // What handlers see of a stored entry (parsed only when there are handlers).
+  bj::value FormOf(const Entry& entry) const;
+  // Replaces (or adds) the entry under key; REQUIRES: mu_ held.
+  void Put(const std::string& key, Entry entry);
+  void Erase(std::map<std::string, Entry>::iterator it);  // REQUIRES: mu_ held
   // Applies one change under the lock; returns what handlers should see.
   std::optional<Notification> Apply(const std::string& type, bj::value obj);
   void Dispatch(const std::vector<Notification>& notes);
-  void IndexInsert(const std::string& key, const bj::value& obj);
-  void IndexErase(const std::string& key, const bj::value& obj);
-  void SetView(const std::string& key, const bj::value& obj);  // REQUIRES: mu_ held
+  // REQUIRES: mu_ held; `key` is the store_ node's own key.
+  void IndexUpdate(const std::string& key, const Entry& entry, bool insert);
   bool SleepUnlessStopped(std::chrono::milliseconds d);
 
   Client& client_;
@@ -103,14 +127,13 @@ class Informer {
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  std::map<std::string, bj::value> store_;  // GUARDED_BY(mu_), key "ns/name"
-  // label key -> value -> store keys. GUARDED_BY(mu_)
-  std::map<std::string, std::map<std::string, std::set<std::string>>> index_;
-  std::map<std::string, std::shared_ptr<const bj::value>> views_;  // GUARDED_BY(mu_)
-  uint64_t generation_ = 0;  // GUARDED_BY(mu_): bumped on every change of views_
+  std::map<std::string, Entry> store_;  // GUARDED_BY(mu_), key "ns/name"
+  // label key -> value -> store keys (pointing into store_). GUARDED_BY(mu_)
+  std::map<std::string, std::map<std::string, std::set<const std::string*, KeyLess>>> index_;
+  uint64_t generation_ = 0;  // GUARDED_BY(mu_): bumped on every change of store_
   // (label key, value) -> (generation, snapshot). GUARDED_BY(mu_)
-  mutable std::map<std::pair<std::string, std::string>, std::pair<uint64_t, std::shared_ptr<const ViewList>>>
-      view_snapshots_;
+  mutable std::map<std::pair<std::string, std::string>, std::pair<uint64_t, std::shared_ptr<const TextList>>>
+      snapshots_;
   std::string resource_version_;  // GUARDED_BY(mu_)
   std::string last_error_;        // GUARDED_BY(mu_)
 

@@ -565,7 +565,7 @@ TEST_F(SystemApiTest, NeverLeakPasswordsOrTokens) {
   }
   EXPECT_GT(n, 30);
 
-  for (const std::string ns : {std::string(kNs), std::string()}) {
+  for (const std::string& ns : {std::string(kNs), std::string()}) {
     auto events = host->ListAll(res::kEvents, ns);
     ASSERT_TRUE(events.ok()) << events.status().message();
     for (const auto& e : *events) {
