@@ -1,5 +1,7 @@
 #include "api/router.h"
 
+#include <algorithm>
+
 namespace kbr::api {
 
 namespace {
@@ -44,6 +46,7 @@ const Route* Router::Match(const std::string& method, const std::string& path,
   auto segments = Split(path);
   const Route* best = nullptr;
   int best_score = -1;
+  int best_path_score = -1;  // of any method
   std::map<std::string, std::string> best_params;
   *path_exists = false;
   for (const auto& r : routes_) {
@@ -51,6 +54,7 @@ const Route* Router::Match(const std::string& method, const std::string& path,
     int score = api::Match(Split(r.pattern), segments, &p);
     if (score < 0) continue;
     *path_exists = true;
+    best_path_score = std::max(best_path_score, score);
     if (r.method != method && !(method == "HEAD" && r.method == "GET")) continue;
     if (score > best_score) {
       best = &r;
@@ -58,6 +62,9 @@ const Route* Router::Match(const std::string& method, const std::string& path,
       best_params = std::move(p);
     }
   }
+  // PUT /registry is a method the registry collection lacks (405), not a
+  // PUT of a backup whose id is "registry".
+  if (best_score < best_path_score) return nullptr;
   if (best) *params = std::move(best_params);
   return best;
 }

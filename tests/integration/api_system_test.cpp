@@ -277,9 +277,10 @@ TEST_F(SystemApiTest, UnknownRouteIs404AndWrongMethodIs405WithEnvelopes) {
     EXPECT_FALSE(r.message().empty()) << path;
     EXPECT_TRUE(r.body.is_object() && r.body.as_object().contains("data")) << path;
   }
-  // (DELETE /api/v1/backup/registry is DELETE /api/v1/backup/:id with the
-  // id "registry", so it is a 404 of that route, not a 405.)
-  for (auto [method, path] : {std::pair{"PATCH", kRegistryBase}, {"POST", "/api/v1/backup/registry/some-id"},
+  // A literal path wins over a parameter: DELETE /registry is a method the
+  // registry collection lacks, not DELETE /:id of a backup "registry".
+  for (auto [method, path] : {std::pair{"PATCH", kRegistryBase}, {"DELETE", kRegistryBase}, {"PUT", kRegistryBase},
+                              {"DELETE", "/api/v1/backup/recovery"}, {"POST", "/api/v1/backup/registry/some-id"},
                               {"PUT", "/healthz"}, {"POST", "/metrics"},
                               {"PATCH", "/api/v1/backup/openapi.json"}}) {
     ApiResponse r = Call(method, path);
