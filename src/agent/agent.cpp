@@ -8,8 +8,9 @@
 #include <thread>
 
 #include "agent/execution_status.h"
+#include "agent/registry_access.h"
+#include "agent/restorer.h"
 #include "backup/objects.h"
-#include "backup/registry_object.h"
 #include "checkpoint/image_builder.h"
 #include "checkpoint/kubelet_client.h"
 #include "core/json.h"
@@ -54,11 +55,16 @@ class AgentImpl final : public Agent {
     auto enqueue = [this](const bj::value& obj) { Enqueue(json::GetString(obj, "metadata.name")); };
     executions_->AddHandler({.on_add = enqueue,
                              .on_update = [enqueue](const bj::value&, const bj::value& o) { enqueue(o); }});
+    if (!opts_.restore_dir.empty()) {
+      restorer_ = Restorer::New(*client_, {.node_name = opts_.node_name, .ns = opts_.ns,
+                                           .restore_dir = opts_.restore_dir});
+    }
     return Status::Ok();
   }
 
   Status Run(const std::function<bool()>& cancelled) override {
     executions_->Start();
+    if (restorer_) restorer_->Start();
     std::vector<std::thread> workers;
     for (int i = 0; i < std::max(1, opts_.max_parallel_pushes); ++i) workers.emplace_back([this] { Work(); });
     spdlog::info("kbr agent on node {} watching {}/checkpointbackups", opts_.node_name, opts_.ns);
@@ -67,6 +73,7 @@ class AgentImpl final : public Agent {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       if (++ticks_ % 60 == 0) {
         for (const auto& e : executions_->List()) Enqueue(json::GetString(e, "metadata.name"));
+        if (restorer_) restorer_->Resync();
       }
     }
     {
@@ -75,6 +82,7 @@ class AgentImpl final : public Agent {
     }
     cv_.notify_all();
     for (auto& t : workers) t.join();
+    if (restorer_) restorer_->Stop();
     executions_->Stop();
     return Status::Ok();
   }
@@ -180,16 +188,7 @@ class AgentImpl final : public Agent {
   }
 
   Result<std::unique_ptr<registry::Registry>> RegistryFor(const bj::value& exec) {
-    std::string id = json::GetString(exec, "spec.registryID");
-    ASSIGN_OR_RETURN(auto secret, client_->Get(res::kSecrets, opts_.ns, backup::RegistrySecretName(id)));
-    ASSIGN_OR_RETURN(auto cfg, backup::RegistryFromSecret(secret));
-    registry::RegistryOptions o;
-    o.url = cfg.url;
-    o.credentials = {cfg.username, cfg.password};
-    o.tls.ca_data = cfg.ca_bundle;
-    o.tls.insecure_skip_verify = cfg.insecure_skip_verify;
-    o.chunk_size = 8 << 20;
-    return registry::NewRegistry(o);
+    return OpenRegistry(*client_, opts_.ns, json::GetString(exec, "spec.registryID"));
   }
 
   Result<std::unique_ptr<checkpoint::KubeletClient>> KubeletFor() {
@@ -278,6 +277,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<kube::Client> client_;
   checkpoint::Compression compression_{};
   std::unique_ptr<kube::Informer> executions_;
+  std::unique_ptr<Restorer> restorer_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> queue_;          // GUARDED_BY(mu_)

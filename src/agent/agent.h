@@ -1,5 +1,5 @@
 // kbr agent: the node agent ("CheckpointBackup controller"), one per member
-// node. It watches the execution objects (CheckpointBackup) of its cluster
+// node. With a restore directory it also restores (restorer.h). It watches the execution objects (CheckpointBackup) of its cluster
 // and, for every container of the execution's workload that runs on its
 // node: checkpoints it through the kubelet API, turns the archive into an OCI
 // image and pushes it (src/checkpoint), checks the pushed manifest with HEAD,
@@ -35,6 +35,9 @@ struct AgentOptions {
   std::string kubelet_ca_file;
   bool kubelet_insecure = false;
   int checkpoint_timeout_seconds = 120;
+  // Where restored checkpoints are handed to the node's runtime (restorer.h);
+  // "" leaves restores to the runtime alone.
+  std::string restore_dir;
 };
 
 class Agent {

@@ -31,6 +31,8 @@ void AddAgent(CLI::App& app, Runner& run) {
   cmd->add_option("--kubelet-port", o->kubelet_port, "Kubelet port (default: the Node's kubelet endpoint)");
   cmd->add_option("--kubelet-ca", o->kubelet_ca_file, "CA bundle of the kubelet's serving certificate");
   cmd->add_flag("--kubelet-insecure", o->kubelet_insecure, "Do not verify the kubelet's certificate");
+  cmd->add_option("--restore-dir", o->restore_dir,
+                  "Restore checkpoints of recovered pods on this node and hand them to the runtime here");
   cmd->callback([&run, o] { run = [o] { return RunAgent(*o); }; });
 }
 

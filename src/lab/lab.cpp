@@ -26,6 +26,19 @@ bool Runs(int pid, const std::string& binary) {
   return !ec && fs::equivalent(exe, binary, ec);
 }
 
+// The process runs `binary` as it was when started, since rebuilt (the
+// kernel shows the replaced file as "<path> (deleted)").
+bool RunsReplacedBuild(int pid, const std::string& binary) {
+  if (pid <= 0 || !IsAlive(pid)) return false;
+  std::error_code ec;
+  std::string exe = fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).string();
+  const std::string deleted = " (deleted)";
+  if (ec || exe.size() <= deleted.size() || exe.compare(exe.size() - deleted.size(), deleted.size(), deleted) != 0) {
+    return false;
+  }
+  return exe.substr(0, exe.size() - deleted.size()) == fs::weakly_canonical(binary, ec).string();
+}
+
 std::string Elapsed(std::chrono::steady_clock::time_point since) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since);
   char buf[32];
@@ -44,7 +57,12 @@ Status StartStage(const LabLayout& l, LabState& state, const Stage& stage, std::
   if (stage.prepare) RETURN_IF_ERROR(stage.prepare().Annotate(stage.title));
   int started = 0;
   for (const auto& c : stage.components) {
-    if (Runs(state.pids[c.spec.name], c.spec.binary)) continue;
+    int& pid_now = state.pids[c.spec.name];
+    if (RunsReplacedBuild(pid_now, c.spec.binary)) {  // a developer rebuilt kbr: run the new build
+      out << "  restarting " << c.spec.name << " (" << c.spec.binary << " was rebuilt)\n";
+      RETURN_IF_ERROR(Stop(pid_now, std::chrono::seconds(10)).Annotate("stop " + c.spec.name));
+    }
+    if (Runs(pid_now, c.spec.binary)) continue;
     ASSIGN_OR_RETURN(pid_t pid, StartDetached(c.spec));
     state.pids[c.spec.name] = pid;
     ++started;

@@ -47,6 +47,9 @@ struct NodeLayout {
   std::string ImageDir(const std::string& uid, const std::string& container) const {
     return PodImagesDir(uid) + "/" + container;
   }
+  // Where the kbr agent hands over restored checkpoints
+  // (checkpoint/handoff.h): restore/<pod uid>/<container>/ (removed with the pod).
+  std::string RestoreDir() const { return Dir() + "/restore"; }
   // The node's serving certificate (lab CA, IP SAN 127.0.0.1).
   std::string CertFile() const { return lab.Pki("node-" + node + ".crt"); }
   std::string KeyFile() const { return lab.Pki("node-" + node + ".key"); }

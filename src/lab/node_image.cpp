@@ -17,6 +17,25 @@ namespace kbr::lab {
 namespace fs = std::filesystem;
 namespace bj = boost::json;
 
+namespace {
+// The parsed config.dump of an unpacked checkpoint (null when missing).
+bj::value ReadConfigDump(const std::string& dir) {
+  std::ifstream in(dir + "/config.dump");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto cfg = json::Parse(ss.str(), "config.dump");
+  return cfg.ok() ? *cfg : bj::value();
+}
+}  // namespace
+
+PulledImage HandedOverImage(const registry::Reference& ref, const checkpoint::Handoff& h) {
+  return {.manifest_digest = h.manifest_digest,
+          .image_id = ref.registry + "/" + ref.repository + "@" + h.manifest_digest,
+          .checkpoint_container = h.checkpoint_container,
+          .dir = h.dir,
+          .config_dump = ReadConfigDump(h.dir)};
+}
+
 ImageKind ClassifyImage(std::string_view image) {
   if (image.rfind("docker.io/", 0) == 0) image.remove_prefix(10);
   auto starts = [&](std::string_view p) { return image.rfind(p, 0) == 0; };
@@ -234,11 +253,7 @@ Result<PulledImage> PullImage(registry::Registry& reg, const registry::Reference
     }
     ++i;
   }
-  std::ifstream in(staging + "/config.dump");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto cfg = json::Parse(ss.str(), "config.dump");
-  out.config_dump = cfg.ok() ? *cfg : bj::value();
+  out.config_dump = ReadConfigDump(staging);
   fs::remove_all(dest_dir, ec);
   fs::create_directories(fs::path(dest_dir).parent_path(), ec);
   fs::rename(staging, dest_dir, ec);

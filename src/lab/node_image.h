@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "checkpoint/handoff.h"
 #include "registry/registry.h"
 
 namespace kbr::lab {
@@ -67,6 +68,9 @@ struct PulledImage {
 // for an unsupported layer media type or an unsafe path in a layer;
 // Unavailable when the files cannot be written.
 Result<PulledImage> PullImage(registry::Registry& reg, const registry::Reference& ref, const std::string& dest_dir);
+
+// The image the kbr agent pulled, verified and handed over (handoff.h).
+PulledImage HandedOverImage(const registry::Reference& ref, const checkpoint::Handoff& h);
 
 // Unpacks the layer blob at `blob_path` into `dir`, decompressing by
 // `media_type` (…tar, …tar+gzip / docker …tar.gzip, …tar+zstd). Entries with

@@ -5,6 +5,7 @@
 #include "core/base64.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "kube/label_selector.h"
 #include "lab/node_image.h"
 
 namespace kbr::lab {
@@ -153,8 +154,9 @@ void PodController::RemoveContainersOf(const std::string& uid, std::chrono::mill
     Status s = runtime_.Remove(uid, c.spec.container, grace);
     if (!s.ok()) spdlog::warn("stopping container {}: {}", c.spec.container, s.message());
   }
-  std::error_code ec;  // unpacked checkpoint images of the pod
+  std::error_code ec;  // unpacked checkpoint images of the pod, its or the agent's
   std::filesystem::remove_all(options_.layout.PodImagesDir(uid), ec);
+  std::filesystem::remove_all(options_.layout.RestoreDir() + "/" + uid, ec);
   for (auto it = retries_.begin(); it != retries_.end();) {
     it = it->first.rfind(uid + "/", 0) == 0 ? retries_.erase(it) : std::next(it);
   }
@@ -293,6 +295,42 @@ PodController::Prepared PodController::Prepare(const bj::value& pod, const bj::v
 
 Result<LaunchSpec> PodController::PrepareFromRegistry(const bj::value& pod, LaunchSpec s) {
   ASSIGN_OR_RETURN(registry::Reference ref, registry::ParseReference(s.image));
+  PulledImage img;
+  if (kube::LabelsOf(pod).count(checkpoint::kRestoreRegistryLabel)) {
+    ASSIGN_OR_RETURN(img, TakeHandedOver(ref, s));
+  } else {
+    ASSIGN_OR_RETURN(img, Pull(pod, ref, s));
+  }
+  s.image_id = img.image_id;
+  if (img.checkpoint_container.empty()) return s;  // an ordinary image: no process
+  std::string base = json::GetString(img.config_dump, "rootfsImageName");
+  if (ClassifyImage(base) != ImageKind::kDemo) {
+    return Status::FailedPrecondition("checkpoint image " + s.image + " restores a container of image '" + base +
+                                      "'; lab nodes restore only the demo workload");
+  }
+  s.workload = Workload::kDemo;
+  s.base_image = base;
+  s.restore_dir = img.dir;
+  spdlog::info("checkpoint image {} ({}) for {}/{}: restoring container '{}' from {}", s.image, img.manifest_digest,
+               s.pod_namespace, s.pod_name, img.checkpoint_container, img.dir);
+  return s;
+}
+
+// Pods restored by the kbr agent: the agent pulls and verifies; the node
+// waits for its hand-off (as ErrImagePull, retried) rather than pulling too.
+Result<PulledImage> PodController::TakeHandedOver(const registry::Reference& ref, const LaunchSpec& s) {
+  ASSIGN_OR_RETURN(auto handed, checkpoint::ReadHandoff(options_.layout.RestoreDir(), s.pod_uid, s.container));
+  if (!handed) {
+    return Status::Unavailable("waiting for the kbr agent on " + options_.node_name + " to restore " + s.image +
+                               " (the pod has label " + checkpoint::kRestoreRegistryLabel + ")");
+  }
+  if (handed->image != s.image) {
+    return Status::FailedPrecondition("the kbr agent restored " + handed->image + ", not " + s.image);
+  }
+  return HandedOverImage(ref, *handed);
+}
+
+Result<PulledImage> PodController::Pull(const bj::value& pod, const registry::Reference& ref, const LaunchSpec& s) {
   registry::Credentials creds;
   for (const auto& secret_ref : ArrayAt(pod, "spec.imagePullSecrets")) {
     auto secret = client_.Get(res::kSecrets, s.pod_namespace, json::GetString(secret_ref, "name"));
@@ -312,20 +350,7 @@ Result<LaunchSpec> PodController::PrepareFromRegistry(const bj::value& pod, Laun
                                                     .credentials = creds,
                                                     .tls = {.ca_file = options_.ca_file},
                                                     .max_attempts = 3}));
-  ASSIGN_OR_RETURN(PulledImage img, PullImage(*reg, ref, options_.layout.ImageDir(s.pod_uid, s.container)));
-  s.image_id = img.image_id;
-  if (img.checkpoint_container.empty()) return s;  // an ordinary image: no process
-  std::string base = json::GetString(img.config_dump, "rootfsImageName");
-  if (ClassifyImage(base) != ImageKind::kDemo) {
-    return Status::FailedPrecondition("checkpoint image " + s.image + " restores a container of image '" + base +
-                                      "'; lab nodes restore only the demo workload");
-  }
-  s.workload = Workload::kDemo;
-  s.base_image = base;
-  s.restore_dir = img.dir;
-  spdlog::info("pulled checkpoint image {} ({}) for {}/{}: restoring container '{}'", s.image, img.manifest_digest,
-               s.pod_namespace, s.pod_name, img.checkpoint_container);
-  return s;
+  return PullImage(*reg, ref, options_.layout.ImageDir(s.pod_uid, s.container));
 }
 
 Status PodController::DeletePod(const bj::value& pod) {

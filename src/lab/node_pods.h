@@ -32,7 +32,9 @@
 #include "kube/client.h"
 #include "kube/informer.h"
 #include "lab/node_runtime.h"
+#include "lab/node_image.h"
 #include "lab/node_status.h"
+#include "registry/reference.h"
 
 namespace kbr::lab {
 
@@ -79,6 +81,8 @@ class PodController {
   std::optional<Waiting> EnsureContainer(const boost::json::value& pod, const boost::json::value& container);
   Prepared Prepare(const boost::json::value& pod, const boost::json::value& container);
   Result<LaunchSpec> PrepareFromRegistry(const boost::json::value& pod, LaunchSpec spec);
+  Result<PulledImage> TakeHandedOver(const registry::Reference& ref, const LaunchSpec& spec);
+  Result<PulledImage> Pull(const boost::json::value& pod, const registry::Reference& ref, const LaunchSpec& spec);
   Status PublishDemoPort(const boost::json::value& pod);
 
   kube::Client& client_;

@@ -2,8 +2,9 @@
 // API, "run now" → the execution is propagated by Karmada to member1, the kbr
 // agent on member1-node1 checkpoints the demo pod through the kubelet API,
 // pushes the checkpoint image to the lab registry and records the result;
-// a pod started from that image on member2 answers with the state the demo
-// had at checkpoint time.
+// the agent on member2-node1 pulls, verifies and hands over that checkpoint
+// for a recovered pod there, which answers with the state the demo had at
+// checkpoint time.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -11,7 +12,6 @@
 
 #include "api_env.h"
 #include "backup/objects.h"
-#include "core/base64.h"
 #include "core/json.h"
 #include "lab/process.h"
 #include "lab/registry.h"
@@ -33,10 +33,22 @@ bool WaitUntil(const std::function<bool()>& probe, seconds timeout) {
   return probe();
 }
 
-bj::value DemoPod(const std::string& name, const std::string& image, const std::string& pull_secret = "") {
-  bj::object spec{{"containers", {{{"name", "app"}, {"image", image}}}}};
-  if (!pull_secret.empty()) spec["imagePullSecrets"] = {{{"name", pull_secret}}};
-  return {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", {{"name", name}}}, {"spec", spec}};
+bj::value DemoPod(const std::string& name, const std::string& image, bj::object labels = {}) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata", {{"name", name}, {"labels", std::move(labels)}}},
+          {"spec", {{"containers", {{{"name", "app"}, {"image", image}}}}}}};
+}
+
+// `kbr agent` on `node` of `cluster` (what the DaemonSet runs on a real node).
+Result<int> StartAgent(const std::string& cluster, const std::string& node, const std::string& log_name) {
+  lab::ProcessSpec agent{.name = "agent",
+                         .binary = Lab().kbr_binary,
+                         .args = {"agent", "--node", node, "--kubeconfig", Lab().layout.Kubeconfig(cluster),
+                                  "--kubelet-ca", Lab().layout.Pki("ca.crt"), "--restore-dir",
+                                  Lab().layout.Path("nodes/" + node + "/restore")},
+                         .log_file = Lab().layout.Path("logs/e2e-agent-" + log_name + ".log")};
+  return lab::StartDetached(agent);
 }
 
 // The demo's HTTP endpoint once the pod runs.
@@ -102,13 +114,7 @@ TEST(BackupE2ETest, CheckpointOnMember1RestoresStateOnMember2) {
   ASSERT_EQ(backup.status, 201) << backup.raw;
   std::string backup_id = json::GetString(backup.data(), "id");
 
-  // The agent of member1-node1 (what the DaemonSet runs on a real node).
-  lab::ProcessSpec agent{.name = "agent",
-                         .binary = Lab().kbr_binary,
-                         .args = {"agent", "--node", "member1-node1", "--kubeconfig",
-                                  Lab().layout.Kubeconfig("member1"), "--kubelet-ca", Lab().layout.Pki("ca.crt")},
-                         .log_file = Lab().layout.Path("logs/e2e-agent-" + pod + ".log")};
-  auto agent_pid = lab::StartDetached(agent);
+  auto agent_pid = StartAgent("member1", "member1-node1", pod);
   ASSERT_TRUE(agent_pid.ok()) << agent_pid.status().message();
 
   auto run = CallApi("POST", "/api/v1/backup/" + backup_id + "/execute");
@@ -140,26 +146,29 @@ TEST(BackupE2ETest, CheckpointOnMember1RestoresStateOnMember2) {
   // The source moves on; the checkpoint must not.
   ASSERT_EQ(Http("POST", demo + "/increment").status, 200);
 
-  // Restore on member2 from the checkpoint image.
-  std::string pull = UniqueName("pull");
-  bj::object auths{{info->host, {{"username", info->user}, {"password", *password}}}};
-  bj::value secret = {{"apiVersion", "v1"},
-                      {"kind", "Secret"},
-                      {"metadata", {{"name", pull}}},
-                      {"type", "kubernetes.io/dockerconfigjson"},
-                      {"data", {{".dockerconfigjson", Base64Encode(json::Serialize(bj::object{{"auths", auths}}))}}}};
-  ASSERT_TRUE(m2->Create(res::kSecrets, ns, secret).ok());
+  // Recover on member2: the agent there pulls with the registry's
+  // propagated credentials, verifies and hands the checkpoint to the node.
+  auto restorer_pid = StartAgent("member2", "member2-node1", pod + "-restore");
+  ASSERT_TRUE(restorer_pid.ok()) << restorer_pid.status().message();
   std::string restored = UniqueName("restored");
-  ASSERT_TRUE(m2->Create(res::kPods, ns, DemoPod(restored, image, pull)).ok());
+  ASSERT_TRUE(m2->Create(res::kPods, ns, DemoPod(restored, image, {{"kbr.io/restore-registry", registry_id}})).ok());
   std::string restored_url = WaitDemoUrl(*m2, ns, restored);
-  ASSERT_FALSE(restored_url.empty()) << "restored pod did not start on member2";
+  auto restored_pod = m2->Get(res::kPods, ns, restored);
+  (void)lab::Stop(*restorer_pid, seconds(5));
+  ASSERT_FALSE(restored_url.empty()) << "restored pod did not start on member2: "
+                                     << (restored_pod.ok() ? json::Serialize(*restored_pod) : "");
+  const bj::value* record = json::Find(*restored_pod, "metadata.annotations")->as_object().if_contains("restore.kbr.io/app");
+  ASSERT_TRUE(record && record->is_string()) << json::Serialize(*restored_pod);
+  auto outcome = json::Parse(record->get_string());
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(json::GetString(*outcome, "phase"), "Restored") << record->get_string();
+  EXPECT_EQ(json::GetString(*outcome, "digest"), json::GetString(containers[0], "digest")) << record->get_string();
   auto state = json::Parse(Http("GET", restored_url + "/").body);
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(json::GetInt(*state, "counter"), 5) << json::Serialize(*state);
 
   (void)m1->Delete(res::kPods, ns, pod);
   (void)m2->Delete(res::kPods, ns, restored);
-  (void)m2->Delete(res::kSecrets, ns, pull);
 }
 
 }  // namespace

@@ -209,6 +209,20 @@ TEST_F(KarmadaTest, CrdAndInstancesPropagateToAMember) {
   // instances of a brand-new CRD can take that long (more under load).
   kube::Resource gadgets{group, "v1", "gadgets", true};
   ASSERT_TRUE(Eventually([&] { return host_->List(gadgets, ns_).ok(); }, 60)) << "CRD not served on the host";
+  // Karmada's scheduler places an object only on clusters whose status lists
+  // its API (refreshed every 10 s) and does not retry an unschedulable
+  // binding soon: kbr installs its CRDs before creating objects, and so
+  // does this test.
+  ASSERT_TRUE(Eventually([&] {
+    auto c = host_->Get(karmada::kClusters, "", "member1");
+    if (!c.ok()) return false;
+    const bj::value* apis = json::Find(*c, "status.apiEnablements");
+    if (!apis || !apis->is_array()) return false;
+    for (const auto& api : apis->as_array()) {
+      if (json::GetString(api, "groupVersion") == group + "/v1") return true;
+    }
+    return false;
+  }, 60)) << "member1's Cluster status never listed " << group << "/v1";
   bj::value gadget = {{"apiVersion", group + "/v1"},
                       {"kind", "Gadget"},
                       {"metadata", {{"name", "g1"}, {"namespace", ns_}}},
