@@ -1,10 +1,16 @@
-// Blob uploads: monolithic for small blobs, streamed PATCH chunks for large
-// ones, with resume after failures. See Registry::UploadBlob for the contract.
+// Blob uploads: monolithic for small blobs; for large ones one PATCH streamed
+// from a rewindable source, or PATCH chunks from any other source; resume
+// after failures. See Registry::UploadBlob for the contract.
 //
-// The chunk in flight is kept in `buf_` (absolute offsets [buf_start_,
-// buf_start_ + buf_len_)) until the registry acknowledges it, so a resend
-// never needs the source again. The registry's position after a failure
-// comes from GET <upload URL> (its Range header).
+// `buf_` holds the source's bytes at absolute offsets [buf_start_, buf_start_
+// + buf_len_); everything before buf_start_ was read (and hashed) already.
+// In chunked mode it holds the chunk in flight until the registry
+// acknowledges it, so a resend never needs the source again. In streaming
+// mode it only holds the first bytes (to tell a small blob from a large one);
+// later bytes go from the source straight into libcurl's buffer, and a
+// resend of bytes no longer held rewinds the source and reads up to them
+// again. The registry's position after a failure comes from GET <upload URL>
+// (its Range header).
 #include <algorithm>
 #include <cstring>
 
@@ -12,6 +18,14 @@
 #include "registry/digest.h"
 
 namespace kbr::registry::internal {
+
+namespace {
+
+// libcurl's upload buffer (its maximum): reads from the source and writes to
+// the TLS connection in 2 MiB pieces rather than 64 KiB ones.
+constexpr size_t kUploadBuffer = 2 << 20;
+
+}  // namespace
 
 class Uploader {
  public:
@@ -23,7 +37,9 @@ class Uploader {
         scope_(std::move(scope)),
         source_(source),
         opts_(opts),
-        cap_(static_cast<size_t>(std::max(t_.options().chunk_size, t_.options().monolithic_max + 1))),
+        streaming_(t_.options().stream_uploads && source.rewindable()),
+        cap_(static_cast<size_t>(streaming_ ? t_.options().monolithic_max + 1
+                                            : std::max(t_.options().chunk_size, t_.options().monolithic_max + 1))),
         buf_(new char[cap_]),
         watch_(t_.clock(), t_.options().stall_timeout) {}
 
@@ -75,6 +91,10 @@ class Uploader {
     const auto mono_max = static_cast<size_t>(t_.options().monolithic_max);
     if (buf_start_ == 0) RETURN_IF_ERROR(Fill(mono_max + 1));
     if (buf_start_ == 0 && eof_ && buf_len_ <= mono_max) return Put(location, /*with_body=*/true);
+    if (streaming_) {
+      RETURN_IF_ERROR(SendStream(location));
+      return Put(location, /*with_body=*/false);
+    }
     while (!(eof_ && buf_len_ == 0)) {
       RETURN_IF_ERROR(SendChunk(location));
       buf_start_ += static_cast<int64_t>(buf_len_);
@@ -104,6 +124,7 @@ class Uploader {
         }
         req.timeout = Duration(0);
         req.cancelled = [this] { return watch_.Stalled(); };
+        req.upload_buffer_size = kUploadBuffer;
         req.body_reader = [this, p, limit, &source_error](char* out, size_t len) mutable -> int64_t {
           watch_.Touch();
           if (p == buf_len_) {
@@ -154,6 +175,103 @@ class Uploader {
     }
   }
 
+  // Streaming mode: one PATCH with everything from the registry's offset to
+  // the end of the source (chunked transfer encoding: the size is unknown
+  // until the source ends). Bytes still in buf_ are sent from there; the
+  // rest is read straight into libcurl's buffer and not kept.
+  Status SendStream(std::string& location) {
+    int64_t offset = buf_start_;  // where the registry is
+    Backoff backoff(t_.options().backoff);
+    for (int failures = 0;;) {
+      Status source_error;
+      auto make = [&] {
+        // A resend (after a failure, or after a 401 challenge consumed the
+        // body) of bytes no longer held: read up to them again.
+        if (offset < buf_start_) source_error = SkipTo(offset);
+        int64_t p = offset;
+        http::Request req;
+        req.method = "PATCH";
+        req.url = location;
+        req.headers.emplace_back("Content-Type", "application/octet-stream");
+        req.timeout = Duration(0);
+        req.cancelled = [this] { return watch_.Stalled(); };
+        req.upload_buffer_size = kUploadBuffer;
+        req.body_reader = [this, p, &source_error](char* out, size_t len) mutable -> int64_t {
+          watch_.Touch();
+          if (!source_error.ok() || p < buf_start_) return -1;  // the bytes at p are gone: abort, then SkipTo
+          size_t n = 0;
+          if (p < end()) {
+            n = std::min(len, static_cast<size_t>(end() - p));
+            std::memcpy(out, buf_.get() + (p - buf_start_), n);
+          } else {
+            if (eof_) return 0;
+            auto r = source_.Read(out, len);
+            if (!r.ok()) {
+              source_error = r.status();
+              return -1;
+            }
+            if (*r == 0) {
+              eof_ = true;
+              return 0;
+            }
+            n = *r;
+            hasher_.Update(std::string_view(out, n));
+            buf_start_ = end() + static_cast<int64_t>(n);  // read past the buffer: it holds nothing now
+            buf_len_ = 0;
+          }
+          p += static_cast<int64_t>(n);
+          result_.bytes_sent += static_cast<int64_t>(n);
+          return static_cast<int64_t>(n);
+        };
+        watch_.Touch();
+        return req;
+      };
+      auto resp = t_.Send(make, scope_, Retry::kNone);
+      if (!source_error.ok()) {
+        c_.CancelUpload(location, scope_);
+        return source_error;
+      }
+      if (resp.ok() && resp->status == 202) {
+        location = t_.Resolve(resp->Header("location"));
+        int64_t at = RangeEnd(*resp);
+        if (eof_ && (at < 0 || at == end())) return Status::Ok();
+        if (at < 0 || at > end()) return Lost("the registry acknowledged an unexpected range");
+        offset = at;  // it kept less than we sent; send the rest
+        continue;
+      }
+      if (resp.ok() && resp->status != 416 && resp->status < 500) return t_.ErrorFor(*resp, What());
+      Status failure = resp.ok() ? t_.ErrorFor(*resp, What()) : resp.status();
+      if (!resp.ok() && watch_.Stalled()) failure = Status::DeadlineExceeded(What() + ": no progress");
+      if (!resp.ok() && !RetryableTransportError(resp.status())) return failure;
+      if (++failures >= t_.options().max_attempts) return failure.Annotate("giving up after retries");
+      t_.SleepBeforeRetry(backoff);
+      ASSIGN_OR_RETURN(offset, QueryOffset(location));
+      ++result_.resumes;
+      if (eof_ && offset == end()) return Status::Ok();  // it had it all
+    }
+  }
+
+  // Rewinds the source and reads (and hashes) it again up to `offset`, so
+  // that the next byte read is the one at `offset`.
+  Status SkipTo(int64_t offset) {
+    if (!source_.Rewind()) {
+      return Status::Unavailable(What() + ": the registry needs the upload continued at byte " +
+                                 std::to_string(offset) + " and the source cannot be read again");
+    }
+    hasher_.Reset();
+    buf_start_ = 0;
+    buf_len_ = 0;
+    eof_ = false;
+    while (buf_start_ < offset) {
+      const auto want = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(cap_), offset - buf_start_));
+      ASSIGN_OR_RETURN(size_t n, source_.Read(buf_.get(), want));
+      if (n == 0) return Status::Internal(What() + ": the source ended early when read again");
+      hasher_.Update(std::string_view(buf_.get(), n));
+      buf_start_ += static_cast<int64_t>(n);
+    }
+    return Status::Ok();
+  }
+
   // Asks the registry where the upload stands (GET on the upload URL).
   // Returns the next byte to send (updating `location`), or marks the session lost.
   Result<int64_t> QueryOffset(std::string& location) {
@@ -169,10 +287,11 @@ class Uploader {
     }
     std::string range = resp.Header("range");
     int64_t at = RangeEnd(resp);
-    // "0-0" means 0 or 1 bytes; only ambiguous if we cannot tell from what was acknowledged.
-    if (range == "0-0" && buf_start_ == 0) return Lost("ambiguous upload range 0-0");
+    // "0-0" means 0 or 1 bytes; only ambiguous if we cannot tell from what
+    // was acknowledged (in streaming mode nothing is before the end).
+    if (range == "0-0" && (streaming_ || buf_start_ == 0)) return Lost("ambiguous upload range 0-0");
     if (at < 0) at = 0;
-    if (at < buf_start_ || at > end()) {
+    if ((at < buf_start_ && !streaming_) || at > end()) {
       return Lost("registry is at byte " + std::to_string(at) + ", outside the buffered chunk [" +
                   std::to_string(buf_start_) + ", " + std::to_string(end()) + "]");
     }
@@ -201,6 +320,7 @@ class Uploader {
         req.headers.emplace_back("Content-Type", "application/octet-stream");
         req.timeout = Duration(0);
         req.cancelled = [this] { return watch_.Stalled(); };
+        req.upload_buffer_size = kUploadBuffer;
         size_t p = 0;
         req.body_size = with_body ? static_cast<int64_t>(buf_len_) : 0;
         req.body_reader = [this, p, with_body](char* out, size_t len) mutable -> int64_t {
@@ -267,6 +387,7 @@ class Uploader {
   const std::string scope_;
   BlobSource& source_;
   const UploadOptions& opts_;
+  const bool streaming_;  // one PATCH from a rewindable source
   const size_t cap_;
   std::unique_ptr<char[]> buf_;
   size_t buf_len_ = 0;

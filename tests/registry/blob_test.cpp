@@ -72,6 +72,7 @@ TEST_F(BlobTest, SmallBlobIsOnePostAndOnePut) {
 
 TEST_F(BlobTest, LargeBlobGoesInChunks) {
   RegistryOptions o = OptionsFor(*server_);
+  o.stream_uploads = false;
   o.chunk_size = 1 << 20;
   o.monolithic_max = 256 << 10;
   auto reg = NewRegistry(o, counting_);
@@ -86,6 +87,33 @@ TEST_F(BlobTest, LargeBlobGoesInChunks) {
   auto stat = (*reg)->StatBlob("shape/chunked", up->digest);
   ASSERT_TRUE(stat.ok() && stat->has_value());
   EXPECT_EQ((*stat)->size, (5 << 20) + 123);
+}
+
+// A rewindable source is streamed in one PATCH whatever chunk_size says,
+// and the client holds only the first monolithic_max + 1 bytes.
+TEST_F(BlobTest, LargeBlobFromARewindableSourceIsOnePatch) {
+  RegistryOptions o = OptionsFor(*server_);
+  o.chunk_size = 1 << 20;
+  o.monolithic_max = 256 << 10;
+  auto reg = NewRegistry(o, counting_);
+  ASSERT_TRUE(reg.ok());
+  const int64_t size = (5 << 20) + 123;
+  GeneratedSource src(size, 4);
+  auto up = (*reg)->UploadBlob("shape/streamed", src);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  auto got = counting_->Requests();
+  got.erase(std::unique(got.begin(), got.end()), got.end());  // a 401 challenge re-sends the POST
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], "POST /v2/shape/streamed/blobs/uploads/");
+  EXPECT_EQ(got[1].rfind("PATCH /v2/shape/streamed/blobs/uploads/", 0), 0u) << got[1];
+  EXPECT_EQ(got[2].rfind("PUT /v2/shape/streamed/blobs/uploads/", 0), 0u) << got[2];
+  EXPECT_EQ(up->size, size);
+  EXPECT_EQ(up->bytes_sent, size);
+  EXPECT_EQ(src.reads_from_start(), 1);
+  CompareSink compare(size, 4);
+  auto pulled = (*reg)->PullBlob("shape/streamed", up->digest, std::ref(compare), size);
+  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
+  EXPECT_EQ(compare.compared(), size);
 }
 
 TEST_F(BlobTest, ExistingBlobIsNotUploadedAgain) {
