@@ -12,6 +12,7 @@
 // again. The registry's position after a failure comes from GET <upload URL>
 // (its Range header).
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "registry/client_impl.h"
@@ -69,15 +70,18 @@ class Uploader {
   std::string What() const { return "uploading a blob to " + repo_ + " on registry " + t_.endpoint().host; }
   int64_t end() const { return buf_start_ + static_cast<int64_t>(buf_len_); }
 
+  // Reads up to len source bytes into dst and hashes them; 0 (and eof_) at the end.
+  Result<size_t> ReadSource(char* dst, size_t len) {
+    ASSIGN_OR_RETURN(size_t n, source_.Read(dst, len));
+    if (n == 0) eof_ = true;
+    hasher_.Update(std::string_view(dst, n));
+    return n;
+  }
+
   // Reads from the source until the buffer holds `target` bytes or the source ends.
   Status Fill(size_t target) {
     while (!eof_ && buf_len_ < target) {
-      ASSIGN_OR_RETURN(size_t n, source_.Read(buf_.get() + buf_len_, target - buf_len_));
-      if (n == 0) {
-        eof_ = true;
-        break;
-      }
-      hasher_.Update(std::string_view(buf_.get() + buf_len_, n));
+      ASSIGN_OR_RETURN(size_t n, ReadSource(buf_.get() + buf_len_, target - buf_len_));
       buf_len_ += n;
     }
     return Status::Ok();
@@ -91,134 +95,64 @@ class Uploader {
     const auto mono_max = static_cast<size_t>(t_.options().monolithic_max);
     if (buf_start_ == 0) RETURN_IF_ERROR(Fill(mono_max + 1));
     if (buf_start_ == 0 && eof_ && buf_len_ <= mono_max) return Put(location, /*with_body=*/true);
-    if (streaming_) {
-      RETURN_IF_ERROR(SendStream(location));
-      return Put(location, /*with_body=*/false);
-    }
-    while (!(eof_ && buf_len_ == 0)) {
-      RETURN_IF_ERROR(SendChunk(location));
+    while (!(eof_ && buf_len_ == 0)) {  // streaming: once
+      RETURN_IF_ERROR(SendPatch(location));
       buf_start_ += static_cast<int64_t>(buf_len_);
       buf_len_ = 0;
     }
     return Put(location, /*with_body=*/false);
   }
 
-  // One PATCH: the unacknowledged part of the buffer, then fresh source bytes
-  // (streamed, buffered as they go) until the chunk is full or the source ends.
-  Status SendChunk(std::string& location) {
-    const size_t limit = std::max(static_cast<size_t>(t_.options().chunk_size), buf_len_);
+  // One PATCH: the buffered bytes from the registry's offset on, then fresh
+  // source bytes until the source ends or (chunked) the chunk is full. In
+  // chunked mode fresh bytes are kept in the buffer; in streaming mode they
+  // are read straight into libcurl's buffer and not kept, and the chunked
+  // transfer encoding carries a body whose size is not known in advance.
+  Status SendPatch(std::string& location) {
+    const size_t limit = streaming_ ? SIZE_MAX : std::max(static_cast<size_t>(t_.options().chunk_size), buf_len_);
     int64_t offset = buf_start_;  // where the registry is
     Backoff backoff(t_.options().backoff);
     for (int failures = 0;;) {
       Status source_error;
       auto make = [&] {
-        size_t p = static_cast<size_t>(offset - buf_start_);
-        http::Request req;
-        req.method = "PATCH";
-        req.url = location;
-        req.headers.emplace_back("Content-Type", "application/octet-stream");
-        if (eof_) {  // the chunk's size is known: say so (OCI chunked upload)
-          req.body_size = static_cast<int64_t>(buf_len_ - p);
-          req.headers.emplace_back("Content-Range",
-                                   std::to_string(offset) + "-" + std::to_string(end() - 1));
-        }
-        req.timeout = Duration(0);
-        req.cancelled = [this] { return watch_.Stalled(); };
-        req.upload_buffer_size = kUploadBuffer;
-        req.body_reader = [this, p, limit, &source_error](char* out, size_t len) mutable -> int64_t {
-          watch_.Touch();
-          if (p == buf_len_) {
-            if (eof_ || buf_len_ >= limit) return 0;
-            auto r = source_.Read(buf_.get() + buf_len_, std::min(len, limit - buf_len_));
-            if (!r.ok()) {
-              source_error = r.status();
-              return -1;
-            }
-            if (*r == 0) {
-              eof_ = true;
-              return 0;
-            }
-            hasher_.Update(std::string_view(buf_.get() + buf_len_, *r));
-            buf_len_ += *r;
-          }
-          size_t n = std::min(len, buf_len_ - p);
-          std::memcpy(out, buf_.get() + p, n);
-          p += n;
-          result_.bytes_sent += static_cast<int64_t>(n);
-          return static_cast<int64_t>(n);
-        };
-        watch_.Touch();
-        return req;
-      };
-      auto resp = t_.Send(make, scope_, Retry::kNone);
-      if (!source_error.ok()) {
-        c_.CancelUpload(location, scope_);
-        return source_error;
-      }
-      if (resp.ok() && resp->status == 202) {
-        location = t_.Resolve(resp->Header("location"));
-        int64_t at = RangeEnd(*resp);
-        if (at < 0 || at == end()) return Status::Ok();
-        if (at < buf_start_ || at > end()) return Lost("the registry acknowledged an unexpected range");
-        offset = at;  // it kept less than we sent; send the rest
-        continue;
-      }
-      if (resp.ok() && resp->status != 416 && resp->status < 500) return t_.ErrorFor(*resp, What());
-      Status failure = resp.ok() ? t_.ErrorFor(*resp, What()) : resp.status();
-      if (!resp.ok() && watch_.Stalled()) failure = Status::DeadlineExceeded(What() + ": no progress");
-      if (!resp.ok() && !RetryableTransportError(resp.status())) return failure;
-      if (++failures >= t_.options().max_attempts) return failure.Annotate("giving up after retries");
-      t_.SleepBeforeRetry(backoff);
-      ASSIGN_OR_RETURN(offset, QueryOffset(location));
-      ++result_.resumes;
-      if (offset == end() && (eof_ || buf_len_ >= limit)) return Status::Ok();  // it had it all
-    }
-  }
-
-  // Streaming mode: one PATCH with everything from the registry's offset to
-  // the end of the source (chunked transfer encoding: the size is unknown
-  // until the source ends). Bytes still in buf_ are sent from there; the
-  // rest is read straight into libcurl's buffer and not kept.
-  Status SendStream(std::string& location) {
-    int64_t offset = buf_start_;  // where the registry is
-    Backoff backoff(t_.options().backoff);
-    for (int failures = 0;;) {
-      Status source_error;
-      auto make = [&] {
-        // A resend (after a failure, or after a 401 challenge consumed the
-        // body) of bytes no longer held: read up to them again.
+        // Streaming: a resend (after a failure, or after a 401 challenge
+        // consumed the body) of bytes no longer held reads up to them again.
         if (offset < buf_start_) source_error = SkipTo(offset);
         int64_t p = offset;
         http::Request req;
         req.method = "PATCH";
         req.url = location;
         req.headers.emplace_back("Content-Type", "application/octet-stream");
+        if (eof_) {  // the chunk's size is known: say so (OCI chunked upload)
+          req.body_size = end() - p;
+          req.headers.emplace_back("Content-Range", std::to_string(p) + "-" + std::to_string(end() - 1));
+        }
         req.timeout = Duration(0);
         req.cancelled = [this] { return watch_.Stalled(); };
         req.upload_buffer_size = kUploadBuffer;
-        req.body_reader = [this, p, &source_error](char* out, size_t len) mutable -> int64_t {
+        req.body_reader = [this, p, limit, &source_error](char* out, size_t len) mutable -> int64_t {
           watch_.Touch();
-          if (!source_error.ok() || p < buf_start_) return -1;  // the bytes at p are gone: abort, then SkipTo
-          size_t n = 0;
-          if (p < end()) {
-            n = std::min(len, static_cast<size_t>(end() - p));
-            std::memcpy(out, buf_.get() + (p - buf_start_), n);
-          } else {
-            if (eof_) return 0;
-            auto r = source_.Read(out, len);
+          if (!source_error.ok() || p < buf_start_) return -1;
+          if (p == end()) {
+            if (eof_ || buf_len_ >= limit) return 0;
+            char* dst = streaming_ ? out : buf_.get() + buf_len_;
+            auto r = ReadSource(dst, std::min(len, limit - buf_len_));
             if (!r.ok()) {
               source_error = r.status();
               return -1;
             }
-            if (*r == 0) {
-              eof_ = true;
-              return 0;
+            if (*r == 0) return 0;
+            if (streaming_) {  // the buffer now holds nothing from before
+              buf_start_ = end() + static_cast<int64_t>(*r);
+              buf_len_ = 0;
+              p += static_cast<int64_t>(*r);
+              result_.bytes_sent += static_cast<int64_t>(*r);
+              return static_cast<int64_t>(*r);
             }
-            n = *r;
-            hasher_.Update(std::string_view(out, n));
-            buf_start_ = end() + static_cast<int64_t>(n);  // read past the buffer: it holds nothing now
-            buf_len_ = 0;
+            buf_len_ += *r;
           }
+          size_t n = std::min(len, static_cast<size_t>(end() - p));
+          std::memcpy(out, buf_.get() + (p - buf_start_), n);
           p += static_cast<int64_t>(n);
           result_.bytes_sent += static_cast<int64_t>(n);
           return static_cast<int64_t>(n);
@@ -234,8 +168,10 @@ class Uploader {
       if (resp.ok() && resp->status == 202) {
         location = t_.Resolve(resp->Header("location"));
         int64_t at = RangeEnd(*resp);
-        if (eof_ && (at < 0 || at == end())) return Status::Ok();
-        if (at < 0 || at > end()) return Lost("the registry acknowledged an unexpected range");
+        if (at < 0 || at == end()) return Status::Ok();
+        if ((at < buf_start_ && !streaming_) || at > end()) {
+          return Lost("the registry acknowledged an unexpected range");
+        }
         offset = at;  // it kept less than we sent; send the rest
         continue;
       }
@@ -247,12 +183,12 @@ class Uploader {
       t_.SleepBeforeRetry(backoff);
       ASSIGN_OR_RETURN(offset, QueryOffset(location));
       ++result_.resumes;
-      if (eof_ && offset == end()) return Status::Ok();  // it had it all
+      if (offset == end() && (eof_ || buf_len_ >= limit)) return Status::Ok();  // it had it all
     }
   }
 
-  // Rewinds the source and reads (and hashes) it again up to `offset`, so
-  // that the next byte read is the one at `offset`.
+  // Streaming: rewinds the source and reads (and hashes) it again up to
+  // `offset`, so that the next byte read is the one at `offset`.
   Status SkipTo(int64_t offset) {
     if (!source_.Rewind()) {
       return Status::Unavailable(What() + ": the registry needs the upload continued at byte " +
@@ -264,9 +200,8 @@ class Uploader {
     eof_ = false;
     while (buf_start_ < offset) {
       const auto want = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(cap_), offset - buf_start_));
-      ASSIGN_OR_RETURN(size_t n, source_.Read(buf_.get(), want));
+      ASSIGN_OR_RETURN(size_t n, ReadSource(buf_.get(), want));
       if (n == 0) return Status::Internal(What() + ": the source ended early when read again");
-      hasher_.Update(std::string_view(buf_.get(), n));
       buf_start_ += static_cast<int64_t>(n);
     }
     return Status::Ok();
