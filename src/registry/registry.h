@@ -146,9 +146,9 @@ class Registry {
   // (<= monolithic_max) go as POST + one PUT; larger ones as PATCH requests
   // streamed from the source, then PUT ?digest= once the source ends (so the
   // digest need not be known up front). With stream_uploads and a
-  // source.rewindable(), one PATCH carries the whole blob and nothing is
-  // buffered; otherwise PATCH chunks of chunk_size, each kept buffered until
-  // the registry acknowledges it. After a dropped connection or 5xx the
+  // source.rewindable(), one PATCH carries the whole blob and only its
+  // first monolithic_max + 1 bytes are buffered; otherwise PATCH chunks of
+  // chunk_size, each kept buffered until the registry acknowledges it. After a dropped connection or 5xx the
   // client asks the upload's Range (GET on the upload URL) and continues from
   // the registry's offset - from its buffer, or by rewinding the source and
   // reading up to that offset again. If the registry lost the session (docker

@@ -39,8 +39,10 @@ class Uploader {
         source_(source),
         opts_(opts),
         streaming_(t_.options().stream_uploads && source.rewindable()),
-        cap_(static_cast<size_t>(streaming_ ? t_.options().monolithic_max + 1
-                                            : std::max(t_.options().chunk_size, t_.options().monolithic_max + 1))),
+        // Streaming: the small-blob probe, and at least one upload buffer's
+        // worth for SkipTo to read in large pieces.
+        cap_(static_cast<size_t>(std::max(t_.options().monolithic_max + 1,
+                                          streaming_ ? static_cast<int64_t>(kUploadBuffer) : t_.options().chunk_size))),
         buf_(new char[cap_]),
         watch_(t_.clock(), t_.options().stall_timeout) {}
 
