@@ -10,6 +10,8 @@
 //       writes a synthetic CRI-O checkpoint archive of about N MB (10^6 bytes).
 //   kbr_push_bench push    REG --repo R --archive FILE [--compression zstd|gzip|none]
 //                          [--exec ID] [--chunk-mib 8]
+//       (RegistryOptions as the agent sets them; chunk_size only matters for
+//       sources that cannot rewind, which an archive file is not)
 //   kbr_push_bench restore REG --repo R --ref TAG|DIGEST --target DIR
 //       REG = --url URL --ca FILE --user U --password P.
 //       Both print one JSON line with what they did and how long it took.

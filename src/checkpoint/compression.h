@@ -92,6 +92,7 @@ class CompressingFileSource final : public registry::BlobSource {
   // FailedPrecondition when the file's size changed while it was read.
   Result<size_t> Read(char* buf, size_t len) override;
   bool Rewind() override;
+  bool rewindable() const override { return true; }
 
   // Valid after Read returned 0 (for the last pass when rewound), not during a pass:
   std::string diff_id() const { return opts_.hash_uncompressed ? diff_hasher_.Digest() : ""; }

@@ -213,6 +213,10 @@ class CurlClient final : public Client {
       curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
       curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
     }
+    if (req.http1) curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+    if (req.upload_buffer_size > 0) {
+      curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, static_cast<long>(req.upload_buffer_size));
+    }
     ApplyTls(h);
     if (!tls_.cert_file.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, tls_.cert_file.c_str());
     if (!tls_.key_file.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, tls_.key_file.c_str());

@@ -1,11 +1,13 @@
 // BlobSource: the caller's side of a streaming blob upload.
 //
-// The registry client reads a blob once, front to back, and hashes it on the
-// way; it never asks to seek. To survive a dropped connection it keeps the
-// bytes of the chunk in flight buffered until the registry acknowledges them
-// (see Registry::UploadBlob), so a plain stream (a pipe, an on-the-fly
-// compressor) is enough. Only when a registry loses the whole upload session
-// does the client ask the source to Rewind and start over.
+// The registry client reads a blob front to back and hashes it on the way;
+// it never asks to seek. A source that can Rewind (rewindable()) is streamed
+// to the registry in one request without being buffered: to continue after a
+// dropped connection the client rewinds it and reads up to the registry's
+// offset again. From a plain stream (a pipe, a compressor that cannot start
+// over) the client sends chunks it keeps buffered until the registry
+// acknowledges them (see Registry::UploadBlob); such a source is asked to
+// Rewind only when a registry loses the whole upload session.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +30,9 @@ class BlobSource {
   // Starts over so that Read yields the same bytes again from the first.
   // Returns false (the default) when the source cannot.
   virtual bool Rewind() { return false; }
+  // True when Rewind is expected to succeed (it may still fail, e.g. when the
+  // file was removed meanwhile).
+  virtual bool rewindable() const { return false; }
 };
 
 // The bytes of a string_view; the viewed memory must outlive the source.
@@ -39,6 +44,7 @@ class StringSource final : public BlobSource {
     pos_ = 0;
     return true;
   }
+  bool rewindable() const override { return true; }
 
  private:
   std::string_view data_;
@@ -53,6 +59,7 @@ class FileSource final : public BlobSource {
   ~FileSource() override;
   Result<size_t> Read(char* buf, size_t len) override;
   bool Rewind() override;
+  bool rewindable() const override { return true; }
 
  private:
   FileSource(std::string path, std::FILE* f) : path_(std::move(path)), f_(f) {}

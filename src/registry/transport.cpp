@@ -38,6 +38,9 @@ Result<http::Response> Transport::Send(const std::function<http::Request()>& mak
   int max_attempts = retry == Retry::kIdempotent ? std::max(1, opts_.max_attempts) : 1;
   for (int attempt = 1;; ++attempt) {
     http::Request req = make();
+    // Registries move bulk data; libcurl's and Go's HTTP/2 cost several
+    // times HTTP/1.1's CPU per byte, and kbr never multiplexes.
+    req.http1 = true;
     auto header = auth_.HeaderFor(scope);
     if (!header.ok()) {
       if (header.status().retryable() && attempt < max_attempts) {

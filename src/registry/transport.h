@@ -56,8 +56,8 @@ class Transport {
   // An absolute URL for a Location header (absolute, or a path on the registry).
   std::string Resolve(std::string_view location) const;
 
-  // Sends the request make() builds (called once per attempt), adding the
-  // Authorization header for `scope`. A 401 is answered once by
+  // Sends the request make() builds (called once per attempt) over HTTP/1.1,
+  // adding the Authorization header for `scope`. A 401 is answered once by
   // Authenticator::Authorize and a re-send. With kIdempotent, retryable
   // transport errors, 5xx and 429 are retried with backoff up to
   // options().max_attempts. With on_chunk, the body is streamed (for every

@@ -1,17 +1,32 @@
-// Blob uploads: monolithic for small blobs, streamed PATCH chunks for large
-// ones, with resume after failures. See Registry::UploadBlob for the contract.
+// Blob uploads: monolithic for small blobs; for large ones one PATCH streamed
+// from a rewindable source, or PATCH chunks from any other source; resume
+// after failures. See Registry::UploadBlob for the contract.
 //
-// The chunk in flight is kept in `buf_` (absolute offsets [buf_start_,
-// buf_start_ + buf_len_)) until the registry acknowledges it, so a resend
-// never needs the source again. The registry's position after a failure
-// comes from GET <upload URL> (its Range header).
+// `buf_` holds the source's bytes at absolute offsets [buf_start_, buf_start_
+// + buf_len_); everything before buf_start_ was read (and hashed) already.
+// In chunked mode it holds the chunk in flight until the registry
+// acknowledges it, so a resend never needs the source again. In streaming
+// mode it only holds the first bytes (to tell a small blob from a large one);
+// later bytes go from the source straight into libcurl's buffer, and a
+// resend of bytes no longer held rewinds the source and reads up to them
+// again. The registry's position after a failure comes from GET <upload URL>
+// (its Range header).
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "registry/client_impl.h"
 #include "registry/digest.h"
 
 namespace kbr::registry::internal {
+
+namespace {
+
+// libcurl's upload buffer (its maximum): reads from the source and writes to
+// the TLS connection in 2 MiB pieces rather than 64 KiB ones.
+constexpr size_t kUploadBuffer = 2 << 20;
+
+}  // namespace
 
 class Uploader {
  public:
@@ -23,7 +38,11 @@ class Uploader {
         scope_(std::move(scope)),
         source_(source),
         opts_(opts),
-        cap_(static_cast<size_t>(std::max(t_.options().chunk_size, t_.options().monolithic_max + 1))),
+        streaming_(t_.options().stream_uploads && source.rewindable()),
+        // Streaming: the small-blob probe, and at least one upload buffer's
+        // worth for SkipTo to read in large pieces.
+        cap_(static_cast<size_t>(std::max(t_.options().monolithic_max + 1,
+                                          streaming_ ? static_cast<int64_t>(kUploadBuffer) : t_.options().chunk_size))),
         buf_(new char[cap_]),
         watch_(t_.clock(), t_.options().stall_timeout) {}
 
@@ -53,15 +72,18 @@ class Uploader {
   std::string What() const { return "uploading a blob to " + repo_ + " on registry " + t_.endpoint().host; }
   int64_t end() const { return buf_start_ + static_cast<int64_t>(buf_len_); }
 
+  // Reads up to len source bytes into dst and hashes them; 0 (and eof_) at the end.
+  Result<size_t> ReadSource(char* dst, size_t len) {
+    ASSIGN_OR_RETURN(size_t n, source_.Read(dst, len));
+    if (n == 0) eof_ = true;
+    hasher_.Update(std::string_view(dst, n));
+    return n;
+  }
+
   // Reads from the source until the buffer holds `target` bytes or the source ends.
   Status Fill(size_t target) {
     while (!eof_ && buf_len_ < target) {
-      ASSIGN_OR_RETURN(size_t n, source_.Read(buf_.get() + buf_len_, target - buf_len_));
-      if (n == 0) {
-        eof_ = true;
-        break;
-      }
-      hasher_.Update(std::string_view(buf_.get() + buf_len_, n));
+      ASSIGN_OR_RETURN(size_t n, ReadSource(buf_.get() + buf_len_, target - buf_len_));
       buf_len_ += n;
     }
     return Status::Ok();
@@ -75,54 +97,65 @@ class Uploader {
     const auto mono_max = static_cast<size_t>(t_.options().monolithic_max);
     if (buf_start_ == 0) RETURN_IF_ERROR(Fill(mono_max + 1));
     if (buf_start_ == 0 && eof_ && buf_len_ <= mono_max) return Put(location, /*with_body=*/true);
-    while (!(eof_ && buf_len_ == 0)) {
-      RETURN_IF_ERROR(SendChunk(location));
+    while (!(eof_ && buf_len_ == 0)) {  // streaming: once
+      RETURN_IF_ERROR(SendPatch(location));
       buf_start_ += static_cast<int64_t>(buf_len_);
       buf_len_ = 0;
     }
     return Put(location, /*with_body=*/false);
   }
 
-  // One PATCH: the unacknowledged part of the buffer, then fresh source bytes
-  // (streamed, buffered as they go) until the chunk is full or the source ends.
-  Status SendChunk(std::string& location) {
-    const size_t limit = std::max(static_cast<size_t>(t_.options().chunk_size), buf_len_);
+  // One PATCH: the buffered bytes from the registry's offset on, then fresh
+  // source bytes until the source ends or (chunked) the chunk is full. In
+  // chunked mode fresh bytes are kept in the buffer; in streaming mode they
+  // are read straight into libcurl's buffer and not kept, and the chunked
+  // transfer encoding carries a body whose size is not known in advance.
+  Status SendPatch(std::string& location) {
+    const size_t limit = streaming_ ? SIZE_MAX : std::max(static_cast<size_t>(t_.options().chunk_size), buf_len_);
     int64_t offset = buf_start_;  // where the registry is
     Backoff backoff(t_.options().backoff);
     for (int failures = 0;;) {
       Status source_error;
       auto make = [&] {
-        size_t p = static_cast<size_t>(offset - buf_start_);
+        // Streaming: a resend (after a failure, or after a 401 challenge
+        // consumed the body) of bytes no longer held reads up to them again.
+        if (offset < buf_start_) source_error = SkipTo(offset);
+        int64_t p = offset;
         http::Request req;
         req.method = "PATCH";
         req.url = location;
         req.headers.emplace_back("Content-Type", "application/octet-stream");
         if (eof_) {  // the chunk's size is known: say so (OCI chunked upload)
-          req.body_size = static_cast<int64_t>(buf_len_ - p);
-          req.headers.emplace_back("Content-Range",
-                                   std::to_string(offset) + "-" + std::to_string(end() - 1));
+          req.body_size = end() - p;
+          req.headers.emplace_back("Content-Range", std::to_string(p) + "-" + std::to_string(end() - 1));
         }
         req.timeout = Duration(0);
         req.cancelled = [this] { return watch_.Stalled(); };
+        req.upload_buffer_size = kUploadBuffer;
         req.body_reader = [this, p, limit, &source_error](char* out, size_t len) mutable -> int64_t {
           watch_.Touch();
-          if (p == buf_len_) {
+          if (!source_error.ok() || p < buf_start_) return -1;
+          if (p == end()) {
             if (eof_ || buf_len_ >= limit) return 0;
-            auto r = source_.Read(buf_.get() + buf_len_, std::min(len, limit - buf_len_));
+            char* dst = streaming_ ? out : buf_.get() + buf_len_;
+            auto r = ReadSource(dst, std::min(len, limit - buf_len_));
             if (!r.ok()) {
               source_error = r.status();
               return -1;
             }
-            if (*r == 0) {
-              eof_ = true;
-              return 0;
+            if (*r == 0) return 0;
+            if (streaming_) {  // the buffer now holds nothing from before
+              buf_start_ = end() + static_cast<int64_t>(*r);
+              buf_len_ = 0;
+              p += static_cast<int64_t>(*r);
+              result_.bytes_sent += static_cast<int64_t>(*r);
+              return static_cast<int64_t>(*r);
             }
-            hasher_.Update(std::string_view(buf_.get() + buf_len_, *r));
             buf_len_ += *r;
           }
-          size_t n = std::min(len, buf_len_ - p);
-          std::memcpy(out, buf_.get() + p, n);
-          p += n;
+          size_t n = std::min(len, static_cast<size_t>(end() - p));
+          std::memcpy(out, buf_.get() + (p - buf_start_), n);
+          p += static_cast<int64_t>(n);
           result_.bytes_sent += static_cast<int64_t>(n);
           return static_cast<int64_t>(n);
         };
@@ -138,7 +171,9 @@ class Uploader {
         location = t_.Resolve(resp->Header("location"));
         int64_t at = RangeEnd(*resp);
         if (at < 0 || at == end()) return Status::Ok();
-        if (at < buf_start_ || at > end()) return Lost("the registry acknowledged an unexpected range");
+        if ((at < buf_start_ && !streaming_) || at > end()) {
+          return Lost("the registry acknowledged an unexpected range");
+        }
         offset = at;  // it kept less than we sent; send the rest
         continue;
       }
@@ -152,6 +187,26 @@ class Uploader {
       ++result_.resumes;
       if (offset == end() && (eof_ || buf_len_ >= limit)) return Status::Ok();  // it had it all
     }
+  }
+
+  // Streaming: rewinds the source and reads (and hashes) it again up to
+  // `offset`, so that the next byte read is the one at `offset`.
+  Status SkipTo(int64_t offset) {
+    if (!source_.Rewind()) {
+      return Status::Unavailable(What() + ": the registry needs the upload continued at byte " +
+                                 std::to_string(offset) + " and the source cannot be read again");
+    }
+    hasher_.Reset();
+    buf_start_ = 0;
+    buf_len_ = 0;
+    eof_ = false;
+    while (buf_start_ < offset) {
+      const auto want = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(cap_), offset - buf_start_));
+      ASSIGN_OR_RETURN(size_t n, ReadSource(buf_.get(), want));
+      if (n == 0) return Status::Internal(What() + ": the source ended early when read again");
+      buf_start_ += static_cast<int64_t>(n);
+    }
+    return Status::Ok();
   }
 
   // Asks the registry where the upload stands (GET on the upload URL).
@@ -169,10 +224,11 @@ class Uploader {
     }
     std::string range = resp.Header("range");
     int64_t at = RangeEnd(resp);
-    // "0-0" means 0 or 1 bytes; only ambiguous if we cannot tell from what was acknowledged.
-    if (range == "0-0" && buf_start_ == 0) return Lost("ambiguous upload range 0-0");
+    // "0-0" means 0 or 1 bytes; only ambiguous if we cannot tell from what
+    // was acknowledged (in streaming mode nothing is before the end).
+    if (range == "0-0" && (streaming_ || buf_start_ == 0)) return Lost("ambiguous upload range 0-0");
     if (at < 0) at = 0;
-    if (at < buf_start_ || at > end()) {
+    if ((at < buf_start_ && !streaming_) || at > end()) {
       return Lost("registry is at byte " + std::to_string(at) + ", outside the buffered chunk [" +
                   std::to_string(buf_start_) + ", " + std::to_string(end()) + "]");
     }
@@ -201,6 +257,7 @@ class Uploader {
         req.headers.emplace_back("Content-Type", "application/octet-stream");
         req.timeout = Duration(0);
         req.cancelled = [this] { return watch_.Stalled(); };
+        req.upload_buffer_size = kUploadBuffer;
         size_t p = 0;
         req.body_size = with_body ? static_cast<int64_t>(buf_len_) : 0;
         req.body_reader = [this, p, with_body](char* out, size_t len) mutable -> int64_t {
@@ -267,6 +324,7 @@ class Uploader {
   const std::string scope_;
   BlobSource& source_;
   const UploadOptions& opts_;
+  const bool streaming_;  // one PATCH from a rewindable source
   const size_t cap_;
   std::unique_ptr<char[]> buf_;
   size_t buf_len_ = 0;

@@ -22,6 +22,16 @@ class BlobTest : public ::testing::Test {
     ASSERT_TRUE(reg.ok()) << reg.status().ToString();
     reg_ = std::move(reg).value();
   }
+  // A client with 1 MiB chunks and a 256 KiB monolithic limit over `http`.
+  std::unique_ptr<Registry> SmallChunkRegistry(std::shared_ptr<http::Client> http, bool stream_uploads = true) {
+    RegistryOptions o = OptionsFor(*server_);
+    o.stream_uploads = stream_uploads;
+    o.chunk_size = 1 << 20;
+    o.monolithic_max = 256 << 10;
+    auto reg = NewRegistry(o, std::move(http));
+    EXPECT_TRUE(reg.ok()) << reg.status().ToString();
+    return std::move(reg).value();
+  }
   RegistryServer* server_ = nullptr;
   std::shared_ptr<CountingClient> counting_;
   std::unique_ptr<Registry> reg_;
@@ -71,21 +81,40 @@ TEST_F(BlobTest, SmallBlobIsOnePostAndOnePut) {
 }
 
 TEST_F(BlobTest, LargeBlobGoesInChunks) {
-  RegistryOptions o = OptionsFor(*server_);
-  o.chunk_size = 1 << 20;
-  o.monolithic_max = 256 << 10;
-  auto reg = NewRegistry(o, counting_);
-  ASSERT_TRUE(reg.ok());
+  auto reg = SmallChunkRegistry(counting_, /*stream_uploads=*/false);
   GeneratedSource src((5 << 20) + 123, 4);
-  auto up = (*reg)->UploadBlob("shape/chunked", src);
+  auto up = reg->UploadBlob("shape/chunked", src);
   ASSERT_TRUE(up.ok()) << up.status().ToString();
   int patches = 0;
   for (const auto& r : counting_->Requests()) patches += r.rfind("PATCH ", 0) == 0;
   EXPECT_EQ(patches, 6);
   EXPECT_EQ(up->size, (5 << 20) + 123);
-  auto stat = (*reg)->StatBlob("shape/chunked", up->digest);
+  auto stat = reg->StatBlob("shape/chunked", up->digest);
   ASSERT_TRUE(stat.ok() && stat->has_value());
   EXPECT_EQ((*stat)->size, (5 << 20) + 123);
+}
+
+// A rewindable source is streamed in one PATCH whatever chunk_size says,
+// and the client holds only the first monolithic_max + 1 bytes.
+TEST_F(BlobTest, LargeBlobFromARewindableSourceIsOnePatch) {
+  auto reg = SmallChunkRegistry(counting_);
+  const int64_t size = (5 << 20) + 123;
+  GeneratedSource src(size, 4);
+  auto up = reg->UploadBlob("shape/streamed", src);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  auto got = counting_->Requests();
+  got.erase(std::unique(got.begin(), got.end()), got.end());  // a 401 challenge re-sends the POST
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], "POST /v2/shape/streamed/blobs/uploads/");
+  EXPECT_EQ(got[1].rfind("PATCH /v2/shape/streamed/blobs/uploads/", 0), 0u) << got[1];
+  EXPECT_EQ(got[2].rfind("PUT /v2/shape/streamed/blobs/uploads/", 0), 0u) << got[2];
+  EXPECT_EQ(up->size, size);
+  EXPECT_EQ(up->bytes_sent, size);
+  EXPECT_EQ(src.reads_from_start(), 1);
+  CompareSink compare(size, 4);
+  auto pulled = reg->PullBlob("shape/streamed", up->digest, std::ref(compare), size);
+  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
+  EXPECT_EQ(compare.compared(), size);
 }
 
 TEST_F(BlobTest, ExistingBlobIsNotUploadedAgain) {
@@ -176,14 +205,10 @@ TEST_F(BlobTest, CorruptedBlobOnDiskFailsWithDigestMismatch) {
 // continues the same session.
 TEST_F(BlobTest, DroppedConnectionResumesFromTheRegistryRange) {
   auto dropping = std::make_shared<DroppingClient>(counting_, 2 << 20);
-  RegistryOptions o = OptionsFor(*server_);
-  o.chunk_size = 1 << 20;
-  o.monolithic_max = 256 << 10;
-  auto reg = NewRegistry(o, dropping);
-  ASSERT_TRUE(reg.ok());
+  auto reg = SmallChunkRegistry(dropping);
   const int64_t size = (5 << 20) + 4321;
   GeneratedSource src(size, 8, /*rewindable=*/false);
-  auto up = (*reg)->UploadBlob("resume/boundary", src);
+  auto up = reg->UploadBlob("resume/boundary", src);
   ASSERT_TRUE(up.ok()) << up.status().ToString();
   EXPECT_TRUE(dropping->fired());
   EXPECT_EQ(up->resumes, 1);
@@ -196,7 +221,7 @@ TEST_F(BlobTest, DroppedConnectionResumesFromTheRegistryRange) {
   ASSERT_TRUE(whole.Read(expected.data(), size).ok());
   EXPECT_EQ(up->digest, DigestOf(expected));
   CompareSink compare(size, 8);
-  auto pulled = (*reg)->PullBlob("resume/boundary", up->digest, std::ref(compare), size);
+  auto pulled = reg->PullBlob("resume/boundary", up->digest, std::ref(compare), size);
   ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
 }
 
@@ -206,34 +231,26 @@ TEST_F(BlobTest, DroppedConnectionResumesFromTheRegistryRange) {
 // rewound source - and the digest is still right.
 TEST_F(BlobTest, DroppedConnectionMidChunkStillUploadsTheRightBytes) {
   auto dropping = std::make_shared<DroppingClient>(counting_, (2 << 20) + (300 << 10));
-  RegistryOptions o = OptionsFor(*server_);
-  o.chunk_size = 1 << 20;
-  o.monolithic_max = 256 << 10;
-  auto reg = NewRegistry(o, dropping);
-  ASSERT_TRUE(reg.ok());
+  auto reg = SmallChunkRegistry(dropping);
   const int64_t size = (5 << 20) + 99;
   GeneratedSource src(size, 9, /*rewindable=*/true);
-  auto up = (*reg)->UploadBlob("resume/midchunk", src);
+  auto up = reg->UploadBlob("resume/midchunk", src);
   ASSERT_TRUE(up.ok()) << up.status().ToString();
   EXPECT_TRUE(dropping->fired());
   EXPECT_GE(up->resumes + up->restarts, 1);
   std::cout << "[ info     ] mid-chunk drop: resumes=" << up->resumes << " restarts=" << up->restarts
             << " source passes=" << src.reads_from_start() << "\n";
   CompareSink compare(size, 9);
-  auto pulled = (*reg)->PullBlob("resume/midchunk", up->digest, std::ref(compare), size);
+  auto pulled = reg->PullBlob("resume/midchunk", up->digest, std::ref(compare), size);
   ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
   EXPECT_EQ(compare.compared(), size);
 }
 
 TEST_F(BlobTest, DroppedConnectionMidChunkWithAStreamOnlySourceFailsClearly) {
   auto dropping = std::make_shared<DroppingClient>(counting_, (2 << 20) + (300 << 10));
-  RegistryOptions o = OptionsFor(*server_);
-  o.chunk_size = 1 << 20;
-  o.monolithic_max = 256 << 10;
-  auto reg = NewRegistry(o, dropping);
-  ASSERT_TRUE(reg.ok());
+  auto reg = SmallChunkRegistry(dropping);
   GeneratedSource src((5 << 20) + 99, 10, /*rewindable=*/false);
-  auto up = (*reg)->UploadBlob("resume/stream", src);
+  auto up = reg->UploadBlob("resume/stream", src);
   if (up.ok()) {
     // A registry that keeps the session resumes in place.
     EXPECT_EQ(up->restarts, 0);

@@ -23,6 +23,7 @@ class GeneratedSource final : public BlobSource {
       : size_(size), seed_(seed), state_(seed | 1), rewindable_(rewindable) {}
   Result<size_t> Read(char* buf, size_t len) override;
   bool Rewind() override;
+  bool rewindable() const override { return rewindable_; }
   int64_t reads_from_start() const { return starts_; }
 
  private:
