@@ -14,7 +14,7 @@ Result<std::unique_ptr<registry::Registry>> OpenRegistry(kube::Client& client, c
   o.credentials = {cfg.username, cfg.password};
   o.tls.ca_data = cfg.ca_bundle;
   o.tls.insecure_skip_verify = cfg.insecure_skip_verify;
-  o.chunk_size = 8 << 20;
+  o.chunk_size = 8 << 20;  // bounds memory when a source cannot be streamed again
   return registry::NewRegistry(o);
 }
 
