@@ -1,11 +1,7 @@
 #include "agent/restorer.h"
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <filesystem>
-#include <mutex>
-#include <set>
 #include <thread>
 
 #include "agent/registry_access.h"
@@ -14,6 +10,7 @@
 #include "checkpoint/restore.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/work_queue.h"
 #include "kube/informer.h"
 #include "registry/reference.h"
 
@@ -53,12 +50,7 @@ class RestorerImpl final : public Restorer {
   }
 
   void Stop() override {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      if (stop_) return;
-      stop_ = true;
-    }
-    cv_.notify_all();
+    queue_.ShutDown();
     if (worker_.joinable()) worker_.join();
     pods_.Stop();
   }
@@ -67,26 +59,13 @@ class RestorerImpl final : public Restorer {
   void Enqueue(const bj::value& pod) {
     if (json::GetString(pod, "spec.nodeName") != opts_.node_name) return;
     if (json::GetString(pod, "status.phase", "Pending") != "Pending") return;
-    std::string key = json::GetString(pod, "metadata.namespace") + "/" + json::GetString(pod, "metadata.name");
-    std::lock_guard<std::mutex> l(mu_);
-    if (!queued_.insert(key).second) return;
-    queue_.push_back(key);
-    cv_.notify_all();
+    queue_.Add(json::GetString(pod, "metadata.namespace") + "/" + json::GetString(pod, "metadata.name"));
   }
 
   void Work() {
-    while (true) {
-      std::string key;
-      {
-        std::unique_lock<std::mutex> l(mu_);
-        cv_.wait(l, [this] { return stop_ || !queue_.empty(); });
-        if (stop_) return;
-        key = queue_.front();
-        queue_.pop_front();
-        queued_.erase(key);
-      }
-      auto slash = key.find('/');
-      if (auto pod = pods_.Get(key.substr(0, slash), key.substr(slash + 1))) RestorePod(*pod);
+    while (auto key = queue_.Next()) {
+      auto slash = key->find('/');
+      if (auto pod = pods_.Get(key->substr(0, slash), key->substr(slash + 1))) RestorePod(*pod);
     }
   }
 
@@ -177,11 +156,7 @@ class RestorerImpl final : public Restorer {
   kube::Client& client_;
   RestorerOptions opts_;
   kube::Informer pods_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;  // GUARDED_BY(mu_): "ns/name"
-  std::set<std::string> queued_;   // GUARDED_BY(mu_)
-  bool stop_ = false;              // GUARDED_BY(mu_)
+  WorkQueue queue_;  // "ns/name" of pods to restore
   std::thread worker_;
 };
 

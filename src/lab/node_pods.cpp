@@ -91,6 +91,7 @@ Status PodController::Start() {
 
 void PodController::Stop() {
   stop_ = true;
+  queue_.ShutDown();
   cv_.notify_all();
   if (informer_) informer_->Stop();
   if (worker_.joinable()) worker_.join();
@@ -105,25 +106,12 @@ std::vector<bj::value> PodController::ListPods() const {
   return informer_ ? informer_->List() : std::vector<bj::value>{};
 }
 
-void PodController::Enqueue(const std::string& key) {
-  std::lock_guard<std::mutex> l(mu_);
-  if (queued_.insert(key).second) queue_.push_back(key);
-  cv_.notify_all();
-}
+void PodController::Enqueue(const std::string& key) { queue_.Add(key); }
 
 void PodController::WorkerLoop() {
-  while (!stop_) {
-    std::string key;
-    {
-      std::unique_lock<std::mutex> l(mu_);
-      cv_.wait(l, [this] { return stop_ || !queue_.empty(); });
-      if (stop_) return;
-      key = queue_.front();
-      queue_.pop_front();
-      queued_.erase(key);
-    }
-    Status s = Reconcile(key);
-    if (!s.ok()) spdlog::warn("pod {}: {} (will retry)", key, s.message());
+  while (auto key = queue_.Next()) {
+    Status s = Reconcile(*key);
+    if (!s.ok()) spdlog::warn("pod {}: {} (will retry)", *key, s.message());
   }
 }
 

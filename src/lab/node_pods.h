@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/work_queue.h"
 #include "kube/client.h"
 #include "kube/informer.h"
 #include "lab/node_runtime.h"
@@ -92,10 +93,9 @@ class PodController {
   std::unique_ptr<kube::Client> informer_client_;
   std::unique_ptr<kube::Informer> informer_;
 
-  std::mutex mu_;
+  std::mutex mu_;  // for cv_: the monitor's sleep, cut short by Stop()
   std::condition_variable cv_;
-  std::deque<std::string> queue_;  // GUARDED_BY(mu_)
-  std::set<std::string> queued_;   // GUARDED_BY(mu_)
+  WorkQueue queue_;  // "ns/name" of pods to reconcile
   std::atomic<bool> stop_{false};
   std::thread worker_;
   std::thread monitor_;
