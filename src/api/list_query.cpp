@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <tuple>
 
 #include "core/json.h"
 
@@ -95,37 +94,34 @@ namespace {
 using ItemVisitor = std::function<void(size_t i, const std::function<void(const bj::value&)>& visit)>;
 
 // Filters and sorts by looking at each item once; only the page's items are
-// copied into the answer.
+// copied into the answer. A plain page looks at nothing but its own items.
 bj::value PaginateItems(size_t n, const ItemVisitor& item_at, const ListQuery& q, const std::string& plural) {
-  struct Kept {
-    std::string sort_key, id;
-    size_t index;
-  };
-  std::vector<Kept> kept;
-  kept.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (q.filters.empty() && q.sort_field.empty()) {
-      kept.push_back({"", "", i});
-      continue;
+  const bool plain = q.filters.empty() && q.sort_field.empty();
+  std::vector<size_t> order;  // unless plain: indices of the matching items, in answer order
+  if (!plain) {
+    using Keyed = std::pair<std::pair<std::string, std::string>, size_t>;  // ((field, id), index)
+    std::vector<Keyed> kept;
+    for (size_t i = 0; i < n; ++i) {
+      item_at(i, [&](const bj::value& item) {
+        for (const auto& [field, value] : q.filters) {
+          if (Lower(FieldText(item, field)).find(value) == std::string::npos) return;
+        }
+        if (q.sort_field.empty()) {
+          kept.push_back({{}, i});
+        } else {
+          kept.push_back({{FieldText(item, q.sort_field), json::GetString(item, "id")}, i});
+        }
+      });
     }
-    item_at(i, [&](const bj::value& item) {
-      for (const auto& [field, value] : q.filters) {
-        if (Lower(FieldText(item, field)).find(value) == std::string::npos) return;
-      }
-      if (q.sort_field.empty()) {
-        kept.push_back({"", "", i});
-      } else {
-        kept.push_back({FieldText(item, q.sort_field), json::GetString(item, "id"), i});
-      }
-    });
+    if (!q.sort_field.empty()) {
+      std::sort(kept.begin(), kept.end(), [&](const Keyed& a, const Keyed& b) {
+        return q.descending ? a.first > b.first : a.first < b.first;
+      });
+    }
+    order.reserve(kept.size());
+    for (const auto& k : kept) order.push_back(k.second);
   }
-  if (!q.sort_field.empty()) {
-    std::sort(kept.begin(), kept.end(), [&](const Kept& a, const Kept& b) {
-      auto ka = std::tie(a.sort_key, a.id), kb = std::tie(b.sort_key, b.id);
-      return q.descending ? ka > kb : ka < kb;
-    });
-  }
-  size_t total = kept.size();
+  size_t total = plain ? n : order.size();
   size_t begin = 0, end = total;
   if (q.items_per_page > 0) {
     begin = std::min(total, static_cast<size_t>((q.page - 1) * q.items_per_page));
@@ -133,7 +129,9 @@ bj::value PaginateItems(size_t n, const ItemVisitor& item_at, const ListQuery& q
   }
   bj::array page;
   page.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) item_at(kept[i].index, [&](const bj::value& item) { page.push_back(item); });
+  for (size_t i = begin; i < end; ++i) {
+    item_at(plain ? i : order[i], [&](const bj::value& item) { page.push_back(item); });
+  }
   return bj::object{{"listMeta", {{"totalItems", total}}}, {plural, std::move(page)}};
 }
 
