@@ -32,7 +32,9 @@ class RestorerImpl final : public Restorer {
   RestorerImpl(kube::Client& client, RestorerOptions o)
       : client_(client),
         opts_(std::move(o)),
-        pods_(client, kube::InformerOptions{.resource = res::kPods, .label_selector = checkpoint::kRestoreRegistryLabel}) {
+        pods_(client, kube::InformerOptions{.resource = res::kPods,
+                                            .label_selector = checkpoint::kRestoreRegistryLabel,
+                                            .field_selector = "spec.nodeName=" + opts_.node_name}) {
     auto enqueue = [this](const bj::value& pod) { Enqueue(pod); };
     pods_.AddHandler({.on_add = enqueue, .on_update = [enqueue](const bj::value&, const bj::value& p) { enqueue(p); }});
   }
@@ -57,7 +59,6 @@ class RestorerImpl final : public Restorer {
 
  private:
   void Enqueue(const bj::value& pod) {
-    if (json::GetString(pod, "spec.nodeName") != opts_.node_name) return;
     if (json::GetString(pod, "status.phase", "Pending") != "Pending") return;
     queue_.Add(json::GetString(pod, "metadata.namespace") + "/" + json::GetString(pod, "metadata.name"));
   }
@@ -76,9 +77,11 @@ class RestorerImpl final : public Restorer {
     for (const auto& c : containers->as_array()) {
       std::string name = json::GetString(c, "name");
       if (!MetadataEntry(pod, "annotations", AnnotationKey(name)).empty()) continue;  // recorded
+      // Handed over but not recorded: the agent stopped in between.
       auto handed = checkpoint::ReadHandoff(opts_.restore_dir, uid, name);
-      if (handed.ok() && handed->has_value()) continue;
-      Outcome o = RestoreContainer(pod, uid, name, json::GetString(c, "image"));
+      Outcome o = handed.ok() && handed->has_value()
+                      ? Outcome{false, Restored((*handed)->image, (*handed)->manifest_digest)}
+                      : RestoreContainer(pod, uid, name, json::GetString(c, "image"));
       if (o.transient) {
         spdlog::warn("restore of {}/{} container {}: {} (will retry)", json::GetString(pod, "metadata.namespace"),
                      json::GetString(pod, "metadata.name"), name, json::GetString(o.record, "message"));
@@ -136,13 +139,14 @@ class RestorerImpl final : public Restorer {
     spdlog::info("restored {} for {}/{} container {} ({} bytes in {} ms)", image,
                  json::GetString(pod, "metadata.namespace"), json::GetString(pod, "metadata.name"), container,
                  restored->compressed_bytes, ms.count());
-    return {false,
-            {{"phase", "Restored"},
-             {"image", image},
-             {"digest", restored->manifest.digest},
-             {"bytes", restored->compressed_bytes},
-             {"durationMs", ms.count()},
-             {"message", ""}}};
+    bj::object record = Restored(image, restored->manifest.digest);
+    record["bytes"] = restored->compressed_bytes;
+    record["durationMs"] = ms.count();
+    return {false, std::move(record)};
+  }
+
+  static bj::object Restored(const std::string& image, const std::string& digest) {
+    return {{"phase", "Restored"}, {"image", image}, {"digest", digest}, {"message", ""}};
   }
 
   Status Record(const bj::value& pod, const std::string& container, const bj::object& record) {

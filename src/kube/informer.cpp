@@ -77,6 +77,7 @@ void Informer::Run() {
 Status Informer::ListAndReplace() {
   ListOptions lo;
   lo.label_selector = options_.label_selector;
+  lo.field_selector = options_.field_selector;
   lo.limit = options_.page_size;
   lo.arena = true;
   // Pages are reduced to entries as they arrive: a large list never sits in
@@ -139,6 +140,7 @@ Status Informer::WatchFromLastVersion() {
     wo.resource_version = resource_version_;
   }
   wo.label_selector = options_.label_selector;
+  wo.field_selector = options_.field_selector;
   wo.timeout_seconds = options_.watch_timeout_seconds;
   return client_.WatchOnce(
       options_.resource, options_.ns, wo,

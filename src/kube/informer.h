@@ -32,7 +32,8 @@ namespace kbr::kube {
 struct InformerOptions {
   Resource resource;
   std::string ns;              // "" for all namespaces / cluster-scoped
-  std::string label_selector;  // server-side filter
+  std::string label_selector;  // server-side filters
+  std::string field_selector;
   int64_t page_size = 500;
   // Label keys to index: ListByIndex(key, value) is then O(matches).
   std::vector<std::string> index_label_keys;

@@ -14,29 +14,10 @@ namespace res = kube::resources;
 
 namespace {
 
-// kube::InformerOptions has no field selector; this transport adds
-// fieldSelector=<selector> to every pod list/watch request the informer's
-// client makes. (Delete once InformerOptions grows a field_selector.)
-class FieldSelectingTransport final : public http::Client {
- public:
-  FieldSelectingTransport(std::unique_ptr<http::Client> inner, std::string selector)
-      : inner_(std::move(inner)), param_("fieldSelector=" + http::UrlEncode(selector)) {}
-  Result<http::Response> Do(const http::Request& req) override { return inner_->Do(Rewrite(req)); }
-  Result<http::Response> Stream(const http::Request& req, const http::ChunkHandler& on_chunk) override {
-    return inner_->Stream(Rewrite(req), on_chunk);
-  }
-
- private:
-  http::Request Rewrite(const http::Request& req) const {
-    http::Request r = req;
-    auto q = r.url.find('?');
-    std::string path = r.url.substr(0, q);
-    if (path.ends_with("/pods")) r.url += (q == std::string::npos ? "?" : "&") + param_;
-    return r;
-  }
-  std::unique_ptr<http::Client> inner_;
-  std::string param_;
-};
+// A pod the kbr agent restores waits in ContainerCreating, without back-off,
+// until the agent hands its checkpoint over (its annotation update, or the
+// next resync, reconciles the pod again).
+constexpr const char* kWaitingForHandoff = "ContainerCreating";
 
 std::string KeyOf(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
@@ -62,11 +43,10 @@ PodController::PodController(kube::Client& client, Runtime& runtime, PodControll
 PodController::~PodController() { Stop(); }
 
 Status PodController::Start() {
-  ASSIGN_OR_RETURN(auto base, http::NewCurlClient(client_.config().tls));
-  auto transport = std::make_shared<FieldSelectingTransport>(std::move(base), "spec.nodeName=" + options_.node_name);
-  informer_client_ = std::make_unique<kube::Client>(client_.config(), transport, kube::ClientOptions{}, clock_);
-  informer_ = std::make_unique<kube::Informer>(*informer_client_,
-                                               kube::InformerOptions{.resource = res::kPods, .watch_timeout_seconds = 120});
+  informer_ = std::make_unique<kube::Informer>(client_, kube::InformerOptions{.resource = res::kPods,
+                                                                             .field_selector = "spec.nodeName=" +
+                                                                                               options_.node_name,
+                                                                             .watch_timeout_seconds = 120});
   auto on_obj = [this](const bj::value& pod) {
     Enqueue(KeyOf(json::GetString(pod, "metadata.namespace"), json::GetString(pod, "metadata.name")));
   };
@@ -226,6 +206,10 @@ std::optional<Waiting> PodController::EnsureContainer(const bj::value& pod, cons
     }
     p.waiting = {"CreateContainerError", started.status().message()};
   }
+  if (p.waiting.reason == kWaitingForHandoff) {  // not a failure: looked at again on the next reconcile
+    retries_.erase(rkey);
+    return p.waiting;
+  }
   Retry& r = retries_[rkey];
   r.waiting = p.waiting;
   r.next_attempt = now + RestartBackoff(r.attempts++);
@@ -277,6 +261,9 @@ PodController::Prepared PodController::Prepare(const bj::value& pod, const bj::v
   if (!ref.ok() || !IsLoopbackRegistry(*ref)) return {s, {}};  // no process
   auto pulled = PrepareFromRegistry(pod, s);
   if (pulled.ok()) return {*pulled, {}};
+  if (pulled.status().code() == StatusCode::kNotFound && kube::LabelsOf(pod).count(checkpoint::kRestoreRegistryLabel)) {
+    return {std::nullopt, {kWaitingForHandoff, pulled.status().message()}};
+  }
   bool create_error = pulled.status().code() == StatusCode::kFailedPrecondition;
   return {std::nullopt, {create_error ? "CreateContainerError" : "ErrImagePull", pulled.status().message()}};
 }
@@ -305,11 +292,11 @@ Result<LaunchSpec> PodController::PrepareFromRegistry(const bj::value& pod, Laun
 }
 
 // Pods restored by the kbr agent: the agent pulls and verifies; the node
-// waits for its hand-off (as ErrImagePull, retried) rather than pulling too.
+// waits for its hand-off (NotFound until then) rather than pulling too.
 Result<PulledImage> PodController::TakeHandedOver(const registry::Reference& ref, const LaunchSpec& s) {
   ASSIGN_OR_RETURN(auto handed, checkpoint::ReadHandoff(options_.layout.RestoreDir(), s.pod_uid, s.container));
   if (!handed) {
-    return Status::Unavailable("waiting for the kbr agent on " + options_.node_name + " to restore " + s.image +
+    return Status::NotFound("waiting for the kbr agent on " + options_.node_name + " to restore " + s.image +
                                " (the pod has label " + checkpoint::kRestoreRegistryLabel + ")");
   }
   if (handed->image != s.image) {

@@ -90,7 +90,6 @@ class PodController {
   Runtime& runtime_;
   PodControllerOptions options_;
   Clock& clock_;
-  std::unique_ptr<kube::Client> informer_client_;
   std::unique_ptr<kube::Informer> informer_;
 
   std::mutex mu_;  // for cv_: the monitor's sleep, cut short by Stop()
